@@ -1,0 +1,309 @@
+//! The one implementation of revchain's revision format and chain rules.
+//!
+//! `embed_revisions!` (at compile time), the `revchain` runtime and the
+//! `revchain` command all call [`load`], so a directory is judged by the same
+//! code, with the same messages, wherever it is read. This crate depends on
+//! std and a TOML parser only: no syn, no diesel.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let root = dir.path().join("migrations");
+//! # std::fs::create_dir_all(root.join("1_init"))?;
+//! # std::fs::write(root.join("1_init/up.sql"), "CREATE TABLE t (id INTEGER);\n")?;
+//! # std::fs::write(root.join("HEAD"), "1\n")?;
+//! let chain = revchain_internals::load(&root, "migrations")?;
+//! assert_eq!(chain.head().map(|r| r.id.as_str()), Some("1"));
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod chain;
+mod checksum;
+mod defect;
+mod discover;
+mod metadata;
+mod naming;
+mod sha256;
+mod suggest;
+
+use std::path::Path;
+
+pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_checksum};
+pub use defect::{Defect, DefectKind, Defects};
+pub use metadata::METADATA_KEYS;
+pub use naming::{MAX_ID_LEN, slugify, split_directory_name, validate_id};
+
+use chain::{Node, Parent};
+use discover::{HeadFile, MetadataFile};
+
+/// One revision of a valid chain, as read from disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadedRevision {
+    /// The id: the directory name before the first `_`.
+    pub id: String,
+    /// The directory name after the first `_`.
+    pub slug: String,
+    /// The directory name, `<id>_<slug>`.
+    pub dir_name: String,
+    /// The directory as shown in messages, for example
+    /// `migrations/2026-11-24-093000_create_users`.
+    pub dir: String,
+    /// The parent's id; `None` on the root.
+    pub parent: Option<String>,
+    /// `message` from `metadata.toml`, or else the slug with `_` read as spaces.
+    pub message: String,
+    /// `run_in_transaction` from `metadata.toml`; `true` when absent.
+    pub run_in_transaction: bool,
+    /// `up.sql`, byte for byte.
+    pub up_sql: String,
+    /// `down.sql`, byte for byte; `None` when the revision cannot be reverted.
+    pub down_sql: Option<String>,
+    /// See [`revision_checksum`].
+    pub checksum: Checksum,
+    /// See [`chain_digest`].
+    pub chain_digest: Checksum,
+}
+
+impl LoadedRevision {
+    /// The directory-relative path of one of this revision's files, for
+    /// messages: `migrations/<dir_name>/<file>`.
+    pub fn file(&self, file: &str) -> String {
+        discover::join(&self.dir, file)
+    }
+}
+
+/// A valid history: one straight line of revisions from the root to the head,
+/// with `HEAD` naming the head.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain {
+    dir: String,
+    revisions: Vec<LoadedRevision>,
+}
+
+impl Chain {
+    /// The migrations directory as shown in messages.
+    pub fn dir(&self) -> &str {
+        &self.dir
+    }
+
+    /// The revisions, from the root to the head.
+    pub fn revisions(&self) -> &[LoadedRevision] {
+        &self.revisions
+    }
+
+    /// The newest revision, or `None` for an empty history.
+    pub fn head(&self) -> Option<&LoadedRevision> {
+        self.revisions.last()
+    }
+
+    /// The revision with this id.
+    pub fn get(&self, id: &str) -> Option<&LoadedRevision> {
+        self.revisions.iter().find(|revision| revision.id == id)
+    }
+
+    /// How many revisions the history holds.
+    pub fn len(&self) -> usize {
+        self.revisions.len()
+    }
+
+    /// Whether the history holds no revision.
+    pub fn is_empty(&self) -> bool {
+        self.revisions.is_empty()
+    }
+}
+
+/// Reads the migrations directory `dir` and checks every rule of the revision
+/// format. Paths in messages start with `display` (for example `migrations`),
+/// never with the absolute path.
+///
+/// All defects are reported at once, in a stable order.
+pub fn load(dir: &Path, display: &str) -> Result<Chain, Defects> {
+    let listing = discover::list(dir, display);
+    let mut defects = listing.defects;
+
+    let nodes: Vec<Node> = listing
+        .revisions
+        .iter()
+        .map(|found| Node {
+            id: found.id.clone(),
+            parent: match &found.metadata {
+                MetadataFile::Absent => Parent::Root,
+                MetadataFile::Parsed(metadata) => {
+                    metadata.parent.clone().map_or(Parent::Root, Parent::Named)
+                }
+                MetadataFile::Broken => Parent::Unknown,
+            },
+            dir: found.dir.clone(),
+        })
+        .collect();
+    let linked = chain::link(&nodes);
+    defects.extend(linked.defects);
+    check_head(
+        &listing.head,
+        &nodes,
+        linked.expected_head.as_deref(),
+        &discover::join(display, "HEAD"),
+        &mut defects,
+    );
+
+    if !defects.is_empty() {
+        return Err(Defects::new(defects));
+    }
+    let Some(order) = linked.order else {
+        // `link` leaves the order out only when it reports a defect or a
+        // revision's metadata is broken, which is a defect too.
+        return Err(Defects::new(vec![Defect::new(
+            DefectKind::Unreadable,
+            format!("the revisions in `{display}` could not be ordered"),
+            vec![display.to_owned()],
+            "run `revchain check` for details",
+        )]));
+    };
+
+    let mut revisions: Vec<LoadedRevision> = Vec::with_capacity(order.len());
+    let mut found: Vec<Option<discover::FoundRevision>> =
+        listing.revisions.into_iter().map(Some).collect();
+    for index in order {
+        let Some(found) = found[index].take() else {
+            continue;
+        };
+        let metadata = match found.metadata {
+            MetadataFile::Parsed(metadata) => metadata,
+            _ => metadata::Metadata::default(),
+        };
+        let up_sql = found.up_sql.unwrap_or_default();
+        let checksum = revision_checksum(&up_sql);
+        let chain_digest = chain_digest(
+            revisions.last().map(|r| &r.chain_digest),
+            &found.id,
+            &checksum,
+        );
+        revisions.push(LoadedRevision {
+            message: metadata
+                .message
+                .unwrap_or_else(|| found.slug.replace('_', " ")),
+            run_in_transaction: metadata.run_in_transaction.unwrap_or(true),
+            parent: metadata.parent,
+            id: found.id,
+            slug: found.slug,
+            dir_name: found.dir_name,
+            dir: found.dir,
+            up_sql,
+            down_sql: found.down_sql,
+            checksum,
+            chain_digest,
+        });
+    }
+    Ok(Chain {
+        dir: display.to_owned(),
+        revisions,
+    })
+}
+
+/// Git's conflict markers, as they start a line.
+const CONFLICT_MARKERS: [&str; 4] = ["<<<<<<<", "=======", ">>>>>>>", "|||||||"];
+
+fn check_head(
+    head: &HeadFile,
+    nodes: &[Node],
+    expected: Option<&str>,
+    head_path: &str,
+    defects: &mut Vec<Defect>,
+) {
+    let wanted = match expected {
+        Some(id) => format!("the single line `{id}`"),
+        None => "the id of the newest revision, once the other errors are fixed".to_owned(),
+    };
+    let text = match head {
+        HeadFile::Unreadable => return,
+        HeadFile::Missing if nodes.is_empty() => return,
+        HeadFile::Missing => {
+            defects.push(Defect::new(
+                DefectKind::HeadMissing,
+                format!("`{head_path}` is missing: it names the newest revision, so that two branches that each add one conflict in git"),
+                vec![head_path.to_owned()],
+                format!("create `{head_path}` holding {wanted}"),
+            ));
+            return;
+        }
+        HeadFile::Text(text) => text,
+    };
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    if lines.iter().any(|line| {
+        CONFLICT_MARKERS
+            .iter()
+            .any(|marker| line.starts_with(marker))
+    }) {
+        let sides: Vec<String> = lines
+            .iter()
+            .filter(|line| {
+                !CONFLICT_MARKERS
+                    .iter()
+                    .any(|marker| line.starts_with(marker))
+            })
+            .map(|line| format!("`{line}`"))
+            .collect();
+        defects.push(Defect::new(
+            DefectKind::HeadConflict,
+            format!(
+                "`{head_path}` has git conflict markers: two branches each added revisions ({})",
+                sides.join(" and ")
+            ),
+            vec![head_path.to_owned()],
+            format!(
+                "put the revisions of one branch after those of the other by re-parenting them as the fork error says, then replace the whole of `{head_path}` with {wanted}"
+            ),
+        ));
+        return;
+    }
+    let id = match lines.as_slice() {
+        [] => {
+            if !nodes.is_empty() {
+                defects.push(Defect::new(
+                    DefectKind::HeadEmpty,
+                    format!("`{head_path}` is empty, but it must name the newest revision"),
+                    vec![head_path.to_owned()],
+                    format!("write {wanted} in `{head_path}`"),
+                ));
+            }
+            return;
+        }
+        [id] => *id,
+        _ => {
+            defects.push(Defect::new(
+                DefectKind::HeadStale,
+                format!("`{head_path}` holds {} lines, but it must hold the id of the newest revision alone", lines.len()),
+                vec![head_path.to_owned()],
+                format!("replace its contents with {wanted}"),
+            ));
+            return;
+        }
+    };
+    if !nodes.iter().any(|node| node.id == id) {
+        let hint = match suggest::closest(id, nodes.iter().map(|n| n.id.as_str())) {
+            Some(close) if Some(close) != expected => format!(" (did you mean `{close}`?)"),
+            _ => String::new(),
+        };
+        defects.push(Defect::new(
+            DefectKind::HeadStale,
+            format!("`{head_path}` names `{id}`{hint}, but there is no revision `{id}`"),
+            vec![head_path.to_owned()],
+            format!("replace its contents with {wanted}"),
+        ));
+    } else if let Some(expected) = expected {
+        if id != expected {
+            defects.push(Defect::new(
+                DefectKind::HeadStale,
+                format!("`{head_path}` names `{id}`, but the head of the chain is `{expected}`"),
+                vec![head_path.to_owned()],
+                format!("write `{expected}` in `{head_path}`; update it whenever you add a revision (`revchain revision` does)"),
+            ));
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! The procedural macro behind `revchain::embed_revisions!`. Use it through
+//! the `revchain` crate, which documents it.
+//!
+//! Like `thiserror` and `serde_derive`, this file only parses the input and
+//! calls the named stages: [`parse`] the arguments, [`validate`] the
+//! directory with the shared `revchain-internals` rules, and [`expand`] the
+//! valid chain into a static array.
+
+use proc_macro::TokenStream;
+use syn::parse_macro_input;
+
+mod expand;
+mod parse;
+mod validate;
+
+/// Reads a migrations directory at compile time, refuses it unless it is one
+/// linear chain, and expands to a `revchain::Revisions` holding it.
+///
+/// See `revchain::embed_revisions!` for the documentation.
+#[proc_macro]
+pub fn embed_revisions(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as parse::Input);
+    validate::load(&input)
+        .map(|located| expand::expand(&located))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}

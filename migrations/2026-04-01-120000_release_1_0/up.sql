@@ -1,0 +1,2 @@
+-- Placeholder revision: marks the schema shipped as release 1.0.
+-- It changes nothing; databases stamped "1.0" by earlier tooling start here.
