@@ -25,6 +25,7 @@ mod discover;
 mod metadata;
 mod naming;
 mod sha256;
+pub mod sql;
 mod suggest;
 
 use std::path::Path;

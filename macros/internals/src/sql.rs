@@ -1,0 +1,1 @@
+//! Splitting SQL files into statements, per dialect.

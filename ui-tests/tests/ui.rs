@@ -1,0 +1,52 @@
+//! Compile-error tests of `embed_revisions!`: one case per defect under
+//! `ui/chain/`, named after it, each with its own broken fixture directory
+//! `ui/chain/<case>/migrations`, and passing cases under `ui/pass/`.
+//!
+//! trybuild compiles the cases in a crate of its own under
+//! `target/tests/trybuild/revchain-ui-tests`, whose `CARGO_MANIFEST_DIR` the
+//! macro resolves paths against. The fixtures are copied there first, so the
+//! cases name them by the same relative path (`ui/chain/fork/migrations`)
+//! that the messages show.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+fn trybuild_project_dir() -> PathBuf {
+    // CARGO_TARGET_TMPDIR is `<target>/tmp`; trybuild builds in
+    // `<target>/tests/trybuild/<crate name>`.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target tmp dir has a parent")
+        .to_path_buf();
+    target.join("tests").join("trybuild").join(env!("CARGO_PKG_NAME"))
+}
+
+#[test]
+fn ui() {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let project = trybuild_project_dir();
+    let copied = project.join("ui");
+    if copied.exists() {
+        fs::remove_dir_all(&copied).expect("old fixtures can be removed");
+    }
+    copy_tree(&manifest_dir.join("ui"), &copied).expect("fixtures can be copied");
+
+    let cases = trybuild::TestCases::new();
+    cases.pass("ui/pass/*.rs");
+    cases.compile_fail("ui/chain/*.rs");
+}

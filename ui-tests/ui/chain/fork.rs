@@ -1,0 +1,6 @@
+// Two branches each added a revision on top of `1`.
+static REVISIONS: revchain::Revisions = revchain::embed_revisions!("ui/chain/fork/migrations");
+
+fn main() {
+    let _ = REVISIONS.len();
+}
