@@ -7,6 +7,12 @@
 //! macro resolves paths against. The fixtures are copied there first, so the
 //! cases name them by the same relative path (`ui/chain/fork/migrations`)
 //! that the messages show.
+//!
+//! Two fixtures cannot be plain copies: `ui/pass/empty_directory/migrations`
+//! is empty, which git cannot keep, so it is created here; and
+//! `ui/pass/default_path/migrations` is also copied to the project's own
+//! `migrations`, the directory `embed_revisions!()` reads without an
+//! argument.
 
 use std::fs;
 use std::io;
@@ -33,7 +39,10 @@ fn trybuild_project_dir() -> PathBuf {
         .parent()
         .expect("the target tmp dir has a parent")
         .to_path_buf();
-    target.join("tests").join("trybuild").join(env!("CARGO_PKG_NAME"))
+    target
+        .join("tests")
+        .join("trybuild")
+        .join(env!("CARGO_PKG_NAME"))
 }
 
 #[test]
@@ -45,6 +54,17 @@ fn ui() {
         fs::remove_dir_all(&copied).expect("old fixtures can be removed");
     }
     copy_tree(&manifest_dir.join("ui"), &copied).expect("fixtures can be copied");
+    fs::create_dir_all(copied.join("pass/empty_directory/migrations"))
+        .expect("the empty fixture directory can be created");
+    let default_dir = project.join("migrations");
+    if default_dir.exists() {
+        fs::remove_dir_all(&default_dir).expect("the old default directory can be removed");
+    }
+    copy_tree(
+        &manifest_dir.join("ui/pass/default_path/migrations"),
+        &default_dir,
+    )
+    .expect("the default-path fixture can be copied");
 
     let cases = trybuild::TestCases::new();
     cases.pass("ui/pass/*.rs");

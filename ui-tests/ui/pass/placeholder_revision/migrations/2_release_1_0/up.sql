@@ -1,0 +1,1 @@
+-- release 1.0: no schema change, a point to deploy and revert to
