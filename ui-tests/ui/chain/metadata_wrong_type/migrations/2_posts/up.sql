@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY posts_user ON posts (user_id);
