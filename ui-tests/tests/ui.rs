@@ -35,11 +35,8 @@ fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
 fn trybuild_project_dir() -> PathBuf {
     // CARGO_TARGET_TMPDIR is `<target>/tmp`; trybuild builds in
     // `<target>/tests/trybuild/<crate name>`.
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("the target tmp dir has a parent")
-        .to_path_buf();
-    target
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("..")
         .join("tests")
         .join("trybuild")
         .join(env!("CARGO_PKG_NAME"))
