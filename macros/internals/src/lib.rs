@@ -297,14 +297,14 @@ fn check_head(
             vec![head_path.to_owned()],
             format!("replace its contents with {wanted}"),
         ));
-    } else if let Some(expected) = expected {
-        if id != expected {
-            defects.push(Defect::new(
-                DefectKind::HeadStale,
-                format!("`{head_path}` names `{id}`, but the head of the chain is `{expected}`"),
-                vec![head_path.to_owned()],
-                format!("write `{expected}` in `{head_path}`; update it whenever you add a revision (`revchain revision` does)"),
-            ));
-        }
+    } else if let Some(expected) = expected
+        && id != expected
+    {
+        defects.push(Defect::new(
+            DefectKind::HeadStale,
+            format!("`{head_path}` names `{id}`, but the head of the chain is `{expected}`"),
+            vec![head_path.to_owned()],
+            format!("write `{expected}` in `{head_path}`; update it whenever you add a revision (`revchain revision` does)"),
+        ));
     }
 }
