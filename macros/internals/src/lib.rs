@@ -229,7 +229,9 @@ fn check_head(
             ));
             return;
         }
-        HeadFile::Text(text) => text,
+        // Some Windows editors start a UTF-8 file with a byte order mark;
+        // `metadata.toml` may have one too (TOML allows it).
+        HeadFile::Text(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
     };
     let lines: Vec<&str> = text
         .lines()

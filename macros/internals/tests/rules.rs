@@ -691,6 +691,17 @@ fn a_head_of_several_lines_is_reported() {
 }
 
 #[test]
+fn a_head_and_metadata_with_a_utf8_byte_order_mark_are_read_like_without() {
+    let fixture = three();
+    fixture
+        .write("2_users/metadata.toml", "\u{feff}parent = \"1\"\r\n")
+        .head("\u{feff}3\r\n");
+    let chain = fixture.chain();
+    assert_eq!(chain.head().map(|r| r.id.as_str()), Some("3"));
+    assert_eq!(chain.revisions()[1].parent.as_deref(), Some("1"));
+}
+
+#[test]
 fn a_head_that_is_not_utf8_is_reported() {
     let fixture = three();
     fixture.write("HEAD", b"\xff3\n");
