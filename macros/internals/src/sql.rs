@@ -193,10 +193,13 @@ impl std::error::Error for SplitError {}
 ///   backslash outside quotes (a psql meta-command) and `COPY ... FROM STDIN`
 ///   (which reads its rows from psql) are errors;
 /// - MySQL and MariaDB: `#` comments, `--` comments only when followed by
-///   whitespace, `/*! ... */` executable comments kept as statement text,
-///   backslash escapes in `'...'` and `"..."`, `` `...` `` identifiers;
-///   `DELIMITER` lines change the terminator as in the `mysql` client and are
-///   not statements; with the `;` terminator, the `BEGIN ... END`, `IF ... END
+///   whitespace (or, as in the `mysql` client, starting a line between
+///   statements, as in `----------`), `/*! ... */` executable comments kept
+///   as statement text, backslash escapes in `'...'` and `"..."`,
+///   `` `...` `` identifiers; `DELIMITER` lines change the terminator as in
+///   the `mysql` client and are not statements; a backslash outside quotes
+///   (a client command such as `\G`), other than `\N`, is an error; with the
+///   `;` terminator, the `BEGIN ... END`, `IF ... END
 ///   IF`, `CASE ... END`, `LOOP`, `WHILE` and `REPEAT` blocks of
 ///   `CREATE TRIGGER`, `PROCEDURE`, `FUNCTION` and `EVENT` (and MariaDB's
 ///   `BEGIN NOT ATOMIC`) are tracked, so that the whole routine is one
@@ -456,7 +459,7 @@ impl<'a> Splitter<'a> {
         let next = self.byte(pos + 1);
         let dialect = self.dialect;
         match byte {
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => self.pos = pos + 1,
+            _ if is_space(char::from(byte)) => self.pos = pos + 1,
             b'-' if next == Some(b'-') && self.dash_comment(pos) => self.pos = self.line_end(pos),
             b'#' if dialect == Dialect::Mysql => self.pos = self.line_end(pos),
             b'/' if next == Some(b'*') => self.block_comment(pos),
@@ -494,6 +497,18 @@ impl<'a> Splitter<'a> {
                     format!("psql meta-command `{name}` on line {line} cannot be run by revchain")
                 }));
             }
+            // `\N` is MySQL's old spelling of `NULL`.
+            b'\\' if dialect == Dialect::Mysql && next == Some(b'N') => {
+                self.token(pos, pos + 2, Token::Other);
+            }
+            b'\\' if dialect == Dialect::Mysql => {
+                let name = command_name(self.sql, pos);
+                return Err(self.error(pos, |line| {
+                    format!(
+                        "mysql client command `{name}` on line {line} cannot be run by revchain"
+                    )
+                }));
+            }
             b'(' => self.token(pos, pos + 1, Token::Open),
             b')' => self.token(pos, pos + 1, Token::Close),
             b';' => self.token(pos, pos + 1, Token::Semi),
@@ -511,11 +526,7 @@ impl<'a> Splitter<'a> {
     fn client_command(&mut self, pos: usize, byte: u8) -> Result<bool, SplitError> {
         match self.dialect {
             Dialect::Mysql if matches!(byte, b'd' | b'D') => self.delimiter_command(pos),
-            Dialect::Sqlite
-                if byte == b'.'
-                    && (pos == self.content_start
-                        || self.byte(pos.wrapping_sub(1)) == Some(b'\n')) =>
-            {
+            Dialect::Sqlite if byte == b'.' && self.at_line_start(pos) => {
                 let name = command_name(self.sql, pos);
                 Err(self.error(pos, |line| {
                     format!("sqlite3 dot-command `{name}` on line {line} cannot be run by revchain")
@@ -602,9 +613,18 @@ impl<'a> Splitter<'a> {
     }
 
     /// Whether the `--` at `pos` starts a comment: in MySQL, only when
-    /// followed by whitespace, a control character or the end.
+    /// followed by whitespace, a control character or the end, or (as the
+    /// `mysql` client skips such lines) when it starts a line between
+    /// statements, as in `----------`.
     fn dash_comment(&self, pos: usize) -> bool {
-        self.dialect != Dialect::Mysql || self.byte(pos + 2).is_none_or(|b| b <= b' ')
+        self.dialect != Dialect::Mysql
+            || self.byte(pos + 2).is_none_or(|b| b <= b' ')
+            || (self.current.start.is_none() && self.at_line_start(pos))
+    }
+
+    /// Whether `pos` is the first byte of a line.
+    fn at_line_start(&self, pos: usize) -> bool {
+        pos == self.content_start || self.byte(pos.wrapping_sub(1)) == Some(b'\n')
     }
 
     /// Reads the block comment at `pos`. MySQL's `/*!` and `/*M!` open
@@ -704,9 +724,15 @@ impl<'a> Splitter<'a> {
     fn word(&mut self, pos: usize) {
         let custom_delimiter = (self.dialect == Dialect::Mysql && self.delimiter != ";")
             .then_some(self.delimiter.as_bytes());
+        // In PostgreSQL, `$` continues identifiers but not numbers, and a
+        // number ends at its first letter: `1$$` is a number and a dollar
+        // quote, `1a$b$` a number and an identifier.
+        let number =
+            self.dialect == Dialect::Postgres && self.byte(pos).is_some_and(|b| b.is_ascii_digit());
         let mut end = pos + 1;
         while let Some(byte) = self.byte(end) {
             if !is_word_byte(byte)
+                || (number && !(byte.is_ascii_digit() || byte == b'_'))
                 || custom_delimiter.is_some_and(|delimiter| self.starts_with_at(end, delimiter))
             {
                 break;
@@ -758,7 +784,11 @@ impl<'a> Splitter<'a> {
         }
         let line = self.line_at(start);
         // Only an unterminated string or comment can end in whitespace.
-        if let Some(text) = self.sql.get(start..current.end).map(str::trim_end) {
+        if let Some(text) = self
+            .sql
+            .get(start..current.end)
+            .map(|text| text.trim_end_matches(is_space))
+        {
             self.statements.push(Statement {
                 text,
                 line,
@@ -949,6 +979,12 @@ impl Current {
             && (any(&["begin", "do", "loop", "repeat", "row", "atomic"])
                 || (any(&["then", "else"]) && !in_case_expression));
     }
+}
+
+/// Whitespace to SQL: ASCII space, tab, line feed, vertical tab, form feed
+/// and carriage return. Other Unicode spaces are statement text.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r')
 }
 
 fn is(word: &str, keyword: &str) -> bool {

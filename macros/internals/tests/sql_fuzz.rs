@@ -138,7 +138,13 @@ fn check(sql: &str, dialect: Dialect) {
             "{dialect}: bad span {span:?} after {previous_end} in {sql:?}"
         );
         assert_eq!(sql.get(span.clone()), Some(statement.text), "{sql:?}");
-        assert_eq!(statement.text, statement.text.trim(), "{sql:?}");
+        assert_eq!(
+            statement.text,
+            statement
+                .text
+                .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r')),
+            "{sql:?}"
+        );
         assert_eq!(
             statement.line,
             1 + sql[..span.start].matches('\n').count(),

@@ -35,7 +35,12 @@ fn check_invariants(sql: &str, statements: &[Statement<'_>]) {
         assert!(statement.span.start >= previous_end);
         assert_eq!(&sql[statement.span.clone()], statement.text);
         assert!(!statement.text.is_empty());
-        assert_eq!(statement.text, statement.text.trim());
+        assert_eq!(
+            statement.text,
+            statement
+                .text
+                .trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\u{b}' | '\u{c}' | '\r'))
+        );
         assert_eq!(
             statement.line,
             1 + sql[..statement.span.start].matches('\n').count()
@@ -715,7 +720,7 @@ DELIMITER ;
 }
 
 #[test]
-fn mysql_backslash_outside_strings_is_sent() {
+fn mysql_backslash_n_null_outside_strings_is_sent() {
     assert_eq!(texts("SELECT \\N;", Dialect::Mysql), ["SELECT \\N"]);
 }
 
@@ -870,4 +875,44 @@ fn mysqldump_header_is_statements_not_comments() {
 /*!40103 SET TIME_ZONE='+00:00' */;
 ";
     assert_eq!(texts(sql, Dialect::Mysql).len(), 2);
+}
+
+// --- behaviours checked against the real clients -----------------------------
+
+#[test]
+fn postgres_numbers_do_not_swallow_dollar_quotes() {
+    assert_eq!(
+        texts("SELECT 1$$;$$;SELECT 2;", Dialect::Postgres),
+        ["SELECT 1$$;$$", "SELECT 2"]
+    );
+}
+
+#[test]
+fn mysql_dash_lines_between_statements_are_comments_like_in_the_client() {
+    assert_eq!(
+        texts(
+            "----------\n--x;\nSELECT 1;\nSELECT 2,\n--3\n;",
+            Dialect::Mysql
+        ),
+        ["SELECT 1", "SELECT 2,\n--3"]
+    );
+}
+
+#[test]
+fn mysql_client_backslash_commands_are_refused() {
+    let (line, message) = error("SELECT 1;\nSELECT 2\\G\n", Dialect::Mysql);
+    assert_eq!(line, 2);
+    assert_eq!(
+        message,
+        "mysql client command `\\G` on line 2 cannot be run by revchain"
+    );
+}
+
+#[test]
+fn only_ascii_whitespace_separates_tokens() {
+    // A no-break space is statement text to every database.
+    assert_eq!(
+        texts("\u{a0}SELECT 1;", Dialect::Postgres),
+        ["\u{a0}SELECT 1"]
+    );
 }
