@@ -22,6 +22,12 @@ pub fn embed_revisions(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as parse::Input);
     validate::load(&input)
         .map(|located| expand::expand(&located))
-        .unwrap_or_else(syn::Error::into_compile_error)
+        .unwrap_or_else(|error| {
+            // Several errors become several `compile_error!` invocations in a
+            // row, which is not an expression: a block holds them, so that
+            // every defect is reported and nothing else.
+            let errors = error.into_compile_error();
+            quote::quote! { { #errors } }
+        })
         .into()
 }

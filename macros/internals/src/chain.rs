@@ -169,7 +169,7 @@ pub fn link(nodes: &[Node]) -> Linked {
         }
     }
 
-    if splits != 1 {
+    if splits != 1 || unknown {
         expected_head = None;
     }
     let order = if defects.is_empty() && !unknown {
@@ -222,7 +222,11 @@ fn duplicate_defect(nodes: &[Node], group: &[usize]) -> Defect {
 
 fn missing_parent_defect(nodes: &[Node], node: &Node, parent: &str) -> Defect {
     let file = node.metadata_file();
-    let help = match closest(parent, nodes.iter().map(|n| n.id.as_str())) {
+    let others = nodes
+        .iter()
+        .map(|n| n.id.as_str())
+        .filter(|id| *id != node.id);
+    let help = match closest(parent, others) {
         Some(id) => format!("did you mean `{id}`? write `parent = \"{id}\"` in `{file}`"),
         None => format!(
             "restore the revision `{parent}`, or write the id of an existing revision in `parent` in `{file}`"

@@ -289,8 +289,12 @@ fn check_head(
         }
     };
     if !nodes.iter().any(|node| node.id == id) {
-        let hint = match suggest::closest(id, nodes.iter().map(|n| n.id.as_str())) {
-            Some(close) if Some(close) != expected => format!(" (did you mean `{close}`?)"),
+        // With a known head the help names it; a guess would only compete.
+        let hint = match (
+            expected,
+            suggest::closest(id, nodes.iter().map(|n| n.id.as_str())),
+        ) {
+            (None, Some(close)) => format!(" (did you mean `{close}`?)"),
             _ => String::new(),
         };
         defects.push(Defect::new(

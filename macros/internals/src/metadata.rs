@@ -53,9 +53,9 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Vec<Defect>> {
             "parent" => match string_value(value) {
                 Some(parent) => match validate_id(parent) {
                     Ok(()) => metadata.parent = Some(parent.to_owned()),
-                    Err(reason) if parent.is_empty() => defects.push(Defect::new(
+                    Err(_) if parent.is_empty() => defects.push(Defect::new(
                         DefectKind::InvalidMetadataValue,
-                        format!("`parent` in `{path}` is empty: {reason}"),
+                        format!("`parent` in `{path}` is empty"),
                         vec![at],
                         "write the id of the parent revision, or remove the line if this is the root revision",
                     )),
@@ -84,7 +84,7 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Vec<Defect>> {
             },
             unknown => {
                 let help = match closest(unknown, METADATA_KEYS) {
-                    Some(known) => format!("did you mean `{known}`? The keys are `parent`, `message` and `run_in_transaction`"),
+                    Some(known) => format!("did you mean `{known}`? (the keys are `parent`, `message` and `run_in_transaction`)"),
                     None => "remove it; the keys are `parent`, `message` and `run_in_transaction`".to_owned(),
                 };
                 defects.push(Defect::new(
