@@ -8,6 +8,8 @@
 //! whole directory instead, add a `build.rs`:
 //!
 //! ```no_run
+//! // build.rs
+//! # #[allow(clippy::needless_doctest_main)]
 //! fn main() {
 //!     revchain::build::rerun_if_migrations_changed("migrations");
 //! }

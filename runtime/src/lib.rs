@@ -1,14 +1,44 @@
 //! Migrations for diesel as one linear chain of revisions.
 //!
-//! Every revision directory names its parent, and
-//! [`embed_revisions!`] refuses, at compile time, a history that is not one
-//! straight line. See the README for the directory format.
+//! Every revision directory names its parent, and [`embed_revisions!`]
+//! refuses, at compile time, a history that is not one straight line. A
+//! [`Migrator`] then applies the embedded chain through diesel on SQLite
+//! (feature `sqlite`, the default, bundled), PostgreSQL (`postgres`) or
+//! MySQL/MariaDB (`mysql`): each revision exactly once, under a lock, with
+//! its bookkeeping in the same transaction.
+//!
+//! ```
+//! # #[cfg(feature = "sqlite")] {
+//! use diesel::Connection;
+//!
+//! static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+//!
+//! let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+//! revchain::Migrator::new(&REVISIONS).upgrade(&mut conn, "head").unwrap();
+//! # }
+//! ```
+//!
+//! See the README for the directory format and the rules.
 
+mod backend;
+mod bookkeeping;
 pub mod build;
+mod diesel_source;
+mod error;
+mod migrator;
+mod report;
 mod revisions;
+mod target;
 
+pub use backend::MigrationConnection;
+pub use bookkeeping::{quote_identifier, quote_literal};
+pub use error::{Direction, DriftReason, Drifted, Error, RevisionFailed, TargetError};
+pub use migrator::{DEFAULT_VERSION_TABLE, Migrator};
+pub use report::{Progress, Report, Status, Step};
+pub use revchain_internals::sql::Dialect;
 pub use revchain_internals::{Checksum, chain_digest, revision_checksum};
 pub use revisions::{Revision, Revisions};
+pub use target::{MIN_PREFIX_LEN, Target};
 
 /// Embeds a migrations directory as a [`Revisions`] chain, refusing to compile
 /// unless it is one linear chain.
@@ -26,6 +56,15 @@ pub use revisions::{Revision, Revisions};
 /// file is a compile error that names the files and says what to change;
 /// every defect is reported in one build.
 pub use revchain_macros::embed_revisions;
+
+/// Upgrades the database to the embedded head: the one call an application
+/// makes at startup. Equivalent to `Migrator::new(revisions).upgrade(conn, "head")`.
+pub fn upgrade_to_head<C: MigrationConnection>(
+    conn: &mut C,
+    revisions: &Revisions,
+) -> Result<Report, Error> {
+    Migrator::new(revisions).upgrade(conn, "head")
+}
 
 /// What `embed_revisions!` expands to. Not public API.
 #[doc(hidden)]

@@ -171,7 +171,7 @@ impl Revisions {
     }
 }
 
-impl<'a> IntoIterator for &'a Revisions {
+impl IntoIterator for &Revisions {
     type Item = &'static Revision;
     type IntoIter = std::slice::Iter<'static, Revision>;
 

@@ -1,0 +1,246 @@
+//! What revchain needs from a diesel connection, implemented for
+//! `SqliteConnection`, `PgConnection` and `MysqlConnection`.
+
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use revchain_internals::sql::Dialect;
+
+use crate::error::{Context, Error};
+
+/// A diesel connection revchain can migrate: `SqliteConnection` (feature
+/// `sqlite`), `PgConnection` (`postgres`) or `MysqlConnection` (`mysql`).
+///
+/// The trait is sealed; its methods are revchain's own business.
+pub trait MigrationConnection: private::Connection {}
+
+impl<T: private::Connection> MigrationConnection for T {}
+
+/// The version row.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct StateRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub revision: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub chain_digest: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub state: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub dirty_revision: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub dirty_direction: Option<String>,
+}
+
+/// One line of the log.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct LogRow {
+    #[diesel(sql_type = Text)]
+    pub revision: String,
+    #[diesel(sql_type = Text)]
+    pub direction: String,
+    #[diesel(sql_type = Text)]
+    pub checksum: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub chain_digest: Option<String>,
+}
+
+/// A single text column called `name`.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct NameRow {
+    #[diesel(sql_type = Text)]
+    pub name: String,
+}
+
+/// A single integer column called `value`.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct ValueRow {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub value: Option<i64>,
+}
+
+pub(crate) mod private {
+    use super::*;
+
+    /// The sealed part of [`MigrationConnection`](super::MigrationConnection).
+    pub trait Connection: Sized {
+        /// The SQL dialect of the connection.
+        fn dialect(&self) -> Dialect;
+        /// Runs SQL, discarding any result.
+        fn execute_sql(&mut self, sql: &str) -> diesel::QueryResult<()>;
+        /// Loads the version row.
+        fn load_state(&mut self, sql: &str) -> diesel::QueryResult<Vec<StateRow>>;
+        /// Loads log lines.
+        fn load_log(&mut self, sql: &str) -> diesel::QueryResult<Vec<LogRow>>;
+        /// Loads `name` rows.
+        fn load_names(&mut self, sql: &str) -> diesel::QueryResult<Vec<NameRow>>;
+        /// Loads `value` rows.
+        fn load_values(&mut self, sql: &str) -> diesel::QueryResult<Vec<ValueRow>>;
+        /// Runs `f` in a transaction that holds the database's write lock
+        /// from its start (`BEGIN IMMEDIATE` on SQLite).
+        fn write_transaction<T>(
+            &mut self,
+            f: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error>;
+        /// Takes the migration lock named after the version table.
+        fn lock(&mut self, table: &str) -> Result<(), Error>;
+        /// Releases it.
+        fn unlock(&mut self, table: &str) -> Result<(), Error>;
+    }
+}
+
+/// The implementation shared by the three connections, except for the
+/// transaction and the lock.
+macro_rules! connection_basics {
+    ($dialect:expr) => {
+        fn dialect(&self) -> Dialect {
+            $dialect
+        }
+
+        fn execute_sql(&mut self, sql: &str) -> diesel::QueryResult<()> {
+            diesel::connection::SimpleConnection::batch_execute(self, sql)
+        }
+
+        fn load_state(&mut self, sql: &str) -> diesel::QueryResult<Vec<StateRow>> {
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+        }
+
+        fn load_log(&mut self, sql: &str) -> diesel::QueryResult<Vec<LogRow>> {
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+        }
+
+        fn load_names(&mut self, sql: &str) -> diesel::QueryResult<Vec<NameRow>> {
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+        }
+
+        fn load_values(&mut self, sql: &str) -> diesel::QueryResult<Vec<ValueRow>> {
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+        }
+    };
+}
+
+/// How long a process waits for another one's migration to finish.
+pub(crate) const LOCK_WAIT_SECONDS: u32 = 600;
+
+#[cfg(feature = "sqlite")]
+impl private::Connection for diesel::SqliteConnection {
+    connection_basics!(Dialect::Sqlite);
+
+    fn write_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.immediate_transaction(f)
+    }
+
+    fn lock(&mut self, _table: &str) -> Result<(), Error> {
+        // SQLite has no advisory lock: every step takes the write lock with
+        // `BEGIN IMMEDIATE` and re-reads the state under it; a busy timeout
+        // makes the other processes wait for it instead of failing.
+        self.execute_sql(&format!(
+            "PRAGMA busy_timeout = {}",
+            LOCK_WAIT_SECONDS * 1000
+        ))
+        .context(|| "setting SQLite's busy timeout".to_owned())
+    }
+
+    fn unlock(&mut self, _table: &str) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// A 64-bit key for PostgreSQL's advisory lock, from the version table's
+/// name (FNV-1a), so that two histories in one database do not block each
+/// other.
+#[cfg(any(feature = "postgres", test))]
+fn advisory_key(table: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in "revchain:".bytes().chain(table.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash as i64
+}
+
+#[cfg(feature = "postgres")]
+impl private::Connection for diesel::PgConnection {
+    connection_basics!(Dialect::Postgres);
+
+    fn write_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        diesel::Connection::transaction(self, f)
+    }
+
+    fn lock(&mut self, table: &str) -> Result<(), Error> {
+        self.execute_sql(&format!("SELECT pg_advisory_lock({})", advisory_key(table)))
+            .context(|| "taking the migration lock (`pg_advisory_lock`)".to_owned())
+    }
+
+    fn unlock(&mut self, table: &str) -> Result<(), Error> {
+        self.execute_sql(&format!(
+            "SELECT pg_advisory_unlock({})",
+            advisory_key(table)
+        ))
+        .context(|| "releasing the migration lock (`pg_advisory_unlock`)".to_owned())
+    }
+}
+
+#[cfg(feature = "mysql")]
+fn mysql_lock_name(table: &str) -> String {
+    // GET_LOCK is server-wide and takes at most 64 characters: name the lock
+    // after a hash of the database and the version table.
+    format!(
+        "CONCAT('revchain/', SHA1(CONCAT(DATABASE(), '/', {})))",
+        crate::bookkeeping::quote_literal(Dialect::Mysql, table)
+    )
+}
+
+#[cfg(feature = "mysql")]
+impl private::Connection for diesel::MysqlConnection {
+    connection_basics!(Dialect::Mysql);
+
+    fn write_transaction<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        diesel::Connection::transaction(self, f)
+    }
+
+    fn lock(&mut self, table: &str) -> Result<(), Error> {
+        let sql = format!(
+            "SELECT CAST(GET_LOCK({}, {LOCK_WAIT_SECONDS}) AS SIGNED) AS value",
+            mysql_lock_name(table)
+        );
+        let rows = self
+            .load_values(&sql)
+            .context(|| "taking the migration lock (`GET_LOCK`)".to_owned())?;
+        match rows.first().and_then(|row| row.value) {
+            Some(1) => Ok(()),
+            _ => Err(Error::LockTimeout {
+                seconds: LOCK_WAIT_SECONDS,
+            }),
+        }
+    }
+
+    fn unlock(&mut self, table: &str) -> Result<(), Error> {
+        let sql = format!(
+            "SELECT CAST(RELEASE_LOCK({}) AS SIGNED) AS value",
+            mysql_lock_name(table)
+        );
+        self.load_values(&sql)
+            .map(drop)
+            .context(|| "releasing the migration lock (`RELEASE_LOCK`)".to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn advisory_keys_differ_per_table() {
+        assert_ne!(
+            super::advisory_key("revchain_version"),
+            super::advisory_key("other")
+        );
+        assert_eq!(super::advisory_key("x"), super::advisory_key("x"));
+    }
+}

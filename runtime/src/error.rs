@@ -1,0 +1,340 @@
+//! Errors of the runtime. Each one names the revision and its file where there
+//! is one, and says what to do.
+
+use std::fmt;
+
+/// A target that cannot be parsed or resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// Not of any target form.
+    #[error(
+        "invalid target `{target}`: expected `head`, `base`, a revision id or a prefix of one, `+N`, `-N`, `<id>+N` or `head-N`"
+    )]
+    Invalid {
+        /// The text given.
+        target: String,
+    },
+    /// No revision has this id or prefix.
+    #[error("no such revision `{target}`{}", if *short { "; a prefix needs at least four characters" } else { "" })]
+    NoSuchRevision {
+        /// The text given.
+        target: String,
+        /// Whether the prefix was shorter than four characters.
+        short: bool,
+    },
+    /// Several revisions start with this prefix.
+    #[error(
+        "multiple revisions start with `{prefix}`: {}; give more characters",
+        list(candidates)
+    )]
+    Ambiguous {
+        /// The prefix given.
+        prefix: String,
+        /// The ids it matches.
+        candidates: Vec<String>,
+    },
+    /// A relative target goes past the root or the head.
+    #[error("relative revision `{target}` goes past the {}: only {available} revision{} {} that way", if *delta < 0 { "root" } else { "head" }, if *available == 1 { "" } else { "s" }, if *available == 1 { "lies" } else { "lie" })]
+    OutOfRange {
+        /// The target as given.
+        target: String,
+        /// Its step count.
+        delta: i64,
+        /// How many steps there are.
+        available: i64,
+    },
+}
+
+fn list(ids: &[String]) -> String {
+    ids.iter()
+        .map(|id| format!("`{id}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which way a revision was run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// `up.sql`.
+    Up,
+    /// `down.sql`.
+    Down,
+}
+
+impl Direction {
+    /// `up` or `down`, as stored in the log table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+
+    /// The file this direction runs.
+    pub fn file(self) -> &'static str {
+        match self {
+            Direction::Up => "up.sql",
+            Direction::Down => "down.sql",
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One revision whose applied content differs from the embedded one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Drifted {
+    /// The revision id.
+    pub id: String,
+    /// Its `up.sql`, as shown in messages.
+    pub file: String,
+    /// What differs.
+    pub reason: DriftReason,
+}
+
+/// How an applied revision differs from the embedded chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DriftReason {
+    /// `up.sql` was edited after it was applied.
+    Edited {
+        /// The checksum recorded when it was applied.
+        applied: String,
+        /// The checksum of the embedded file.
+        embedded: String,
+    },
+    /// The revision sits below the current one in the chain but was never
+    /// applied: it was inserted into the history after the database moved on.
+    NeverApplied,
+    /// Every revision's content matches, but the chain's order or parents
+    /// changed below the current revision.
+    Reordered,
+}
+
+impl fmt::Display for Drifted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.reason {
+            DriftReason::Edited { applied, embedded } => write!(
+                f,
+                "`{}` was edited after it was applied: `{}` has checksum {}, the database applied {}",
+                self.id,
+                self.file,
+                &embedded[..12.min(embedded.len())],
+                &applied[..12.min(applied.len())]
+            ),
+            DriftReason::Reordered => write!(
+                f,
+                "the revisions up to `{}` were reordered or re-parented after they were applied (see `{}`)",
+                self.id, self.file
+            ),
+            DriftReason::NeverApplied => write!(
+                f,
+                "`{}` ({}) is below the current revision in the chain but was never applied",
+                self.id, self.file
+            ),
+        }
+    }
+}
+
+/// A statement of a revision that failed: which, where, the database's own
+/// message, and what to do, which depends on what remains of the revision.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "revision `{id}` failed at `{file}` line {line}: {message}\n  statement: {statement}\n  = help: {help}"
+)]
+#[non_exhaustive]
+pub struct RevisionFailed {
+    /// The revision id.
+    pub id: String,
+    /// The file that failed, such as `migrations/…/up.sql`.
+    pub file: String,
+    /// The line of the file where the failing statement starts.
+    pub line: usize,
+    /// The failing statement, shortened to its first line.
+    pub statement: String,
+    /// The database's own message.
+    pub message: String,
+    /// What to do.
+    pub help: String,
+}
+
+/// An error of the migration runtime.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A target could not be parsed or resolved.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+
+    /// A statement of a revision failed.
+    #[error(transparent)]
+    RevisionFailed(Box<RevisionFailed>),
+
+    /// A revision's SQL cannot be split into statements.
+    #[error(
+        "revision `{id}`: cannot read `{file}`: {message}\n  = help: rewrite that line as plain SQL"
+    )]
+    Unsplittable {
+        /// The revision id.
+        id: String,
+        /// The file.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// Applied revisions differ from the embedded chain.
+    #[error(
+        "the applied history differs from the embedded chain up to `{current}`:\n{}\n  = help: restore the original files, or, if the database really has the new content, record it with `stamp {current}`",
+        drifted.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
+    )]
+    Drift {
+        /// The database's current revision.
+        current: String,
+        /// The revisions that differ, oldest first.
+        drifted: Vec<Drifted>,
+    },
+
+    /// The database is at a revision this binary does not know.
+    #[error(
+        "the database is at revision `{id}`, which is not in the embedded chain (head `{}`): it was migrated by a newer build\n  = help: deploy the build that contains `{id}`, or downgrade with that build first",
+        head.as_deref().unwrap_or("none")
+    )]
+    UnknownRevision {
+        /// The revision recorded in the database.
+        id: String,
+        /// The embedded head.
+        head: Option<String>,
+    },
+
+    /// A previous run failed partway through a revision that could not be
+    /// rolled back.
+    #[error(
+        "the database is dirty: `{direction}` of revision `{id}` ({file}) failed partway, so part of it may be applied\n  = help: repair the schema by hand, then record the result: `stamp {id}` if all of `{file}` is applied, `stamp {before}` if none of it is"
+    )]
+    Dirty {
+        /// The revision that failed.
+        id: String,
+        /// Its file.
+        file: String,
+        /// Which way it ran.
+        direction: Direction,
+        /// The revision to stamp when none of it is applied.
+        before: String,
+    },
+
+    /// A downgrade would pass a revision without `down.sql`.
+    #[error(
+        "cannot downgrade through `{id}`: it has no `{file}`, so it cannot be reverted; nothing was changed\n  = help: add `{file}`, or downgrade to `{id}` or later"
+    )]
+    Irreversible {
+        /// The revision id.
+        id: String,
+        /// The missing file.
+        file: String,
+    },
+
+    /// The target lies on the other side of the current revision.
+    #[error(
+        "cannot {operation} to `{target}`: the database is at `{current}`{}",
+        hint(operation)
+    )]
+    WrongDirection {
+        /// `upgrade` or `downgrade`.
+        operation: &'static str,
+        /// The resolved target.
+        target: String,
+        /// The current revision.
+        current: String,
+    },
+
+    /// Single-transaction mode was asked for where it cannot work.
+    #[error("single-transaction mode is not possible here: {reason}\n  = help: {help}")]
+    SingleTransaction {
+        /// Why.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
+
+    /// The database was migrated by diesel_migrations in a way the chain
+    /// cannot adopt.
+    #[error("cannot adopt `__diesel_schema_migrations`: {reason}\n  = help: {help}")]
+    Adoption {
+        /// Why.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
+
+    /// The version table holds something revchain did not write.
+    #[error(
+        "the version table `{table}` is corrupt: {reason}\n  = help: inspect it, then fix it with `stamp --purge <revision>`"
+    )]
+    Corrupt {
+        /// The table.
+        table: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// Another process held the migration lock for too long.
+    #[error(
+        "timed out after {seconds} s waiting for the migration lock\n  = help: another process is migrating this database; wait for it, or find it if it hangs"
+    )]
+    LockTimeout {
+        /// How long revchain waited.
+        seconds: u32,
+    },
+
+    /// The database is not at the embedded head.
+    #[error("{0}")]
+    NotAtHead(Box<crate::Status>),
+
+    /// A database error outside of a revision's SQL.
+    #[error("database error while {context}")]
+    Database {
+        /// What revchain was doing.
+        context: String,
+        /// diesel's error.
+        #[source]
+        source: diesel::result::Error,
+    },
+}
+
+fn hint(operation: &str) -> &'static str {
+    if operation == "upgrade" {
+        "; to go back, use `downgrade`"
+    } else {
+        "; to go forward, use `upgrade`"
+    }
+}
+
+/// Adds context to diesel errors.
+pub(crate) trait Context<T> {
+    fn context(self, context: impl FnOnce() -> String) -> Result<T, Error>;
+}
+
+impl<T> Context<T> for Result<T, diesel::result::Error> {
+    fn context(self, context: impl FnOnce() -> String) -> Result<T, Error> {
+        self.map_err(|source| Error::Database {
+            context: context(),
+            source,
+        })
+    }
+}
+
+/// diesel's transaction machinery reports failures of `BEGIN`, `COMMIT` and
+/// `ROLLBACK` through this conversion.
+impl From<diesel::result::Error> for Error {
+    fn from(source: diesel::result::Error) -> Self {
+        Error::Database {
+            context: "beginning, committing or rolling back a transaction".to_owned(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! A process that upgrades a database, for the tests that run several at
+//! once or kill one halfway.
+//!
+//! `revchain-test-worker <sqlite|postgres|mysql> <url> <history> [target]`
+//! prints `starting <id>` before each revision it runs and `applied <n>` at
+//! the end; on error it prints the error and exits with 1.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use diesel::Connection;
+use revchain::{Migrator, Progress};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, backend, url, history, rest @ ..] = args.as_slice() else {
+        eprintln!("usage: revchain-test-worker <sqlite|postgres|mysql> <url> <history> [target]");
+        return ExitCode::from(2);
+    };
+    let Some(revisions) = revchain_tests::fixtures::by_name(history) else {
+        eprintln!("unknown history `{history}`");
+        return ExitCode::from(2);
+    };
+    let target = rest.first().map_or("head", String::as_str);
+    let migrator = Migrator::new(revisions);
+    let mut progress = |event: Progress| {
+        if let Progress::Starting { id, .. } = event {
+            println!("starting {id}");
+            let _ = std::io::stdout().flush();
+        }
+    };
+    let result = match backend.as_str() {
+        "sqlite" => diesel::SqliteConnection::establish(url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| {
+                migrator
+                    .upgrade_with_progress(&mut c, target, &mut progress)
+                    .map_err(|e| e.to_string())
+            }),
+        "postgres" => diesel::PgConnection::establish(url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| {
+                migrator
+                    .upgrade_with_progress(&mut c, target, &mut progress)
+                    .map_err(|e| e.to_string())
+            }),
+        "mysql" => diesel::MysqlConnection::establish(url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut c| {
+                migrator
+                    .upgrade_with_progress(&mut c, target, &mut progress)
+                    .map_err(|e| e.to_string())
+            }),
+        other => Err(format!("unknown backend `{other}`")),
+    };
+    match result {
+        Ok(report) => {
+            println!("applied {}", report.steps.len());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The runtime against real databases: SQLite always; PostgreSQL and
+//! MySQL/MariaDB on the servers named by `REVCHAIN_TEST_POSTGRES_URL` and
+//! `REVCHAIN_TEST_MYSQL_URL`, each test in a fresh database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod adoption;
+mod concurrency;
+mod drift;
+mod failure;
+mod kill;
+mod migration_source;
+mod realworld;
+mod roundtrip;
+mod targets;
+
+/// Runs `$body` with `$conn` bound to a fresh connection of each backend.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($sqlite:ident, $pg:ident, $mysql:ident, |$conn:ident| $body:block) => {
+        #[test]
+        fn $sqlite() {
+            let db = revchain_tests::TestSqlite::new();
+            let mut $conn = db.conn();
+            $body
+        }
+
+        #[test]
+        fn $pg() {
+            let Some(db) = revchain_tests::TestDatabase::postgres() else {
+                return;
+            };
+            let mut $conn = db.pg();
+            $body
+        }
+
+        #[test]
+        fn $mysql() {
+            let Some(db) = revchain_tests::TestDatabase::mysql() else {
+                return;
+            };
+            let mut $conn = db.mysql_conn();
+            $body
+        }
+    };
+}
