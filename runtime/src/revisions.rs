@@ -171,6 +171,46 @@ impl Revisions {
     }
 }
 
+impl Revisions {
+    /// Reads and checks a migrations directory at run time, with the same
+    /// code and messages as `embed_revisions!` at compile time, and keeps the
+    /// chain for the rest of the process (its memory is never freed, like
+    /// the embedded chain's). Paths in messages start with `display`.
+    ///
+    /// This is what the `revchain` command uses for `--dir`.
+    ///
+    /// ```
+    /// let revisions = revchain::Revisions::load(std::path::Path::new("../migrations"), "migrations").unwrap();
+    /// assert!(revisions.head().unwrap().dir().starts_with("migrations/"));
+    /// ```
+    pub fn load(dir: &std::path::Path, display: &str) -> Result<&'static Revisions, revchain_internals::Defects> {
+        let chain = revchain_internals::load(dir, display)?;
+        let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+        let revisions: Vec<Revision> = chain
+            .revisions()
+            .iter()
+            .map(|loaded| {
+                Revision::__new(RevisionParts {
+                    id: leak(loaded.id.clone()),
+                    parent: loaded.parent.clone().map(leak),
+                    message: leak(loaded.message.clone()),
+                    dir: leak(loaded.dir.clone()),
+                    up_sql: leak(loaded.up_sql.clone()),
+                    down_sql: loaded.down_sql.clone().map(leak),
+                    run_in_transaction: loaded.run_in_transaction,
+                    checksum: loaded.checksum,
+                    chain_digest: loaded.chain_digest,
+                })
+            })
+            .collect();
+        let revisions: &'static [Revision] = Box::leak(revisions.into_boxed_slice());
+        let mut by_id: Vec<u32> = (0..revisions.len() as u32).collect();
+        by_id.sort_by(|a, b| revisions[*a as usize].id().cmp(revisions[*b as usize].id()));
+        let by_id: &'static [u32] = Box::leak(by_id.into_boxed_slice());
+        Ok(Box::leak(Box::new(Revisions::__new(revisions, by_id))))
+    }
+}
+
 impl IntoIterator for &Revisions {
     type Item = &'static Revision;
     type IntoIter = std::slice::Iter<'static, Revision>;

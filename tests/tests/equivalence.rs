@@ -132,3 +132,22 @@ fn the_embedded_checksums_are_computed_from_the_embedded_sql() {
         previous = Some(digest);
     }
 }
+
+#[test]
+fn revisions_loaded_at_run_time_equal_the_embedded_ones() {
+    let loaded = revchain::Revisions::load(&manifest_dir().join("../migrations"), "../migrations")
+        .expect("the example history loads at run time");
+    assert_eq!(loaded.len(), REVISIONS.len());
+    for (run_time, compile_time) in loaded.iter().zip(REVISIONS.iter()) {
+        assert_eq!(run_time.id(), compile_time.id());
+        assert_eq!(run_time.parent(), compile_time.parent());
+        assert_eq!(run_time.message(), compile_time.message());
+        assert_eq!(run_time.dir(), compile_time.dir());
+        assert_eq!(run_time.up_sql(), compile_time.up_sql());
+        assert_eq!(run_time.down_sql(), compile_time.down_sql());
+        assert_eq!(run_time.run_in_transaction(), compile_time.run_in_transaction());
+        assert_eq!(run_time.checksum(), compile_time.checksum());
+        assert_eq!(run_time.chain_digest(), compile_time.chain_digest());
+        assert_eq!(loaded.get(run_time.id()).map(|r| r.id()), Some(run_time.id()));
+    }
+}
