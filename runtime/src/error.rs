@@ -214,7 +214,7 @@ pub enum Error {
     /// A previous run failed partway through a revision that could not be
     /// rolled back.
     #[error(
-        "the database is dirty: `{direction}` of revision `{id}` ({file}) failed partway, so part of it may be applied\n  = help: repair the schema by hand, then record the result: `stamp {id}` if all of `{file}` is applied, `stamp {before}` if none of it is"
+        "the database is dirty: `{direction}` of revision `{id}` ({file}) failed partway, so part of it may be applied\n  = help: repair the schema by hand, then record the result: `stamp {if_complete}` if all of `{file}` is applied, `stamp {if_none}` if none of it is"
     )]
     Dirty {
         /// The revision that failed.
@@ -223,8 +223,10 @@ pub enum Error {
         file: String,
         /// Which way it ran.
         direction: Direction,
+        /// The revision to stamp when all of the file is applied.
+        if_complete: String,
         /// The revision to stamp when none of it is applied.
-        before: String,
+        if_none: String,
     },
 
     /// A downgrade would pass a revision without `down.sql`.

@@ -295,32 +295,7 @@ impl<'r> Migrator<'r> {
             let current = self.position(&state)?;
             self.check_drift(conn, &bk, &state, current)?;
             let goal = target.resolve(self.revisions, current)?;
-            let positions: Vec<usize> = match direction {
-                Direction::Up if goal < current => {
-                    return Err(self.wrong_direction("upgrade", goal, current));
-                }
-                Direction::Down if goal > current => {
-                    return Err(self.wrong_direction("downgrade", goal, current));
-                }
-                Direction::Up => {
-                    (current.map_or(0, |p| p + 1)..goal.map_or(0, |p| p + 1)).collect()
-                }
-                Direction::Down => (goal.map_or(0, |p| p + 1)..current.map_or(0, |p| p + 1))
-                    .rev()
-                    .collect(),
-            };
-            let revisions: Vec<&'static Revision> = positions
-                .iter()
-                .map(|&p| &self.revisions.as_slice()[p])
-                .collect();
-            if direction == Direction::Down
-                && let Some(irreversible) = revisions.iter().find(|r| r.down_sql().is_none())
-            {
-                return Err(Error::Irreversible {
-                    id: irreversible.id().to_owned(),
-                    file: irreversible.file("down.sql"),
-                });
-            }
+            let positions = self.plan(direction, current, goal)?;
             let steps = if self.single_transaction && !positions.is_empty() {
                 self.run_single_transaction(conn, &bk, &positions, direction, progress)?
             } else {
@@ -338,6 +313,77 @@ impl<'r> Migrator<'r> {
                 adopted,
             })
         })
+    }
+
+    /// The positions a run from `current` to `goal` goes through, in the
+    /// order it runs them. Refuses a target on the other side of `current`
+    /// and, before anything runs, a downgrade through a revision without
+    /// `down.sql`. Shared by the online commands and the offline script.
+    pub(crate) fn plan(
+        &self,
+        direction: Direction,
+        current: Option<usize>,
+        goal: Option<usize>,
+    ) -> Result<Vec<usize>, Error> {
+        let positions: Vec<usize> = match direction {
+            Direction::Up if goal < current => {
+                return Err(self.wrong_direction("upgrade", goal, current));
+            }
+            Direction::Down if goal > current => {
+                return Err(self.wrong_direction("downgrade", goal, current));
+            }
+            Direction::Up => (current.map_or(0, |p| p + 1)..goal.map_or(0, |p| p + 1)).collect(),
+            Direction::Down => (goal.map_or(0, |p| p + 1)..current.map_or(0, |p| p + 1))
+                .rev()
+                .collect(),
+        };
+        if direction == Direction::Down
+            && let Some(irreversible) = positions
+                .iter()
+                .map(|&p| &self.revisions.as_slice()[p])
+                .find(|r| r.down_sql().is_none())
+        {
+            return Err(Error::Irreversible {
+                id: irreversible.id().to_owned(),
+                file: irreversible.file("down.sql"),
+            });
+        }
+        Ok(positions)
+    }
+
+    /// Whether single-transaction mode is on.
+    pub(crate) fn is_single_transaction(&self) -> bool {
+        self.single_transaction
+    }
+
+    /// Refuses single-transaction mode where it cannot work: on MySQL, and
+    /// for a run that includes a revision with `run_in_transaction = false`.
+    pub(crate) fn refuse_single_transaction(
+        &self,
+        dialect: Dialect,
+        positions: &[usize],
+    ) -> Result<(), Error> {
+        if dialect == Dialect::Mysql {
+            return Err(Error::SingleTransaction {
+                reason: "MySQL and MariaDB commit every DDL statement at once".to_owned(),
+                help: "run without single-transaction mode; each revision is then marked dirty until it completes".to_owned(),
+            });
+        }
+        if let Some(revision) = positions
+            .iter()
+            .map(|&p| &self.revisions.as_slice()[p])
+            .find(|r| !r.run_in_transaction())
+        {
+            return Err(Error::SingleTransaction {
+                reason: format!(
+                    "revision `{}` sets `run_in_transaction = false` in `{}`",
+                    revision.id(),
+                    revision.file("metadata.toml")
+                ),
+                help: "run without single-transaction mode".to_owned(),
+            });
+        }
+        Ok(())
     }
 
     fn wrong_direction(
@@ -382,17 +428,18 @@ impl<'r> Migrator<'r> {
             || format!("{id}/{}", direction.file()),
             |p| self.revisions.as_slice()[p].file(direction.file()),
         );
-        // The revision to stamp when none of the failed file ran: where the
-        // database was before the step.
-        let before = match (direction, position) {
-            (Direction::Up, Some(p)) => parent_name(self.revisions, p),
-            _ => id.clone(),
+        // Where the database is if all of the file ran, and if none did.
+        let parent = position.map_or_else(|| "base".to_owned(), |p| parent_name(self.revisions, p));
+        let (if_complete, if_none) = match direction {
+            Direction::Up => (id.clone(), parent),
+            Direction::Down => (parent, id.clone()),
         };
         Err(Error::Dirty {
             id: id.clone(),
             file,
             direction: *direction,
-            before,
+            if_complete,
+            if_none,
         })
     }
 
@@ -650,26 +697,7 @@ impl<'r> Migrator<'r> {
         direction: Direction,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Vec<Step>, Error> {
-        if bk.dialect() == Dialect::Mysql {
-            return Err(Error::SingleTransaction {
-                reason: "MySQL and MariaDB commit every DDL statement at once".to_owned(),
-                help: "run without single-transaction mode; each revision is then marked dirty until it completes".to_owned(),
-            });
-        }
-        if let Some(revision) = positions
-            .iter()
-            .map(|&p| &self.revisions.as_slice()[p])
-            .find(|r| !r.run_in_transaction())
-        {
-            return Err(Error::SingleTransaction {
-                reason: format!(
-                    "revision `{}` sets `run_in_transaction = false` in `{}`",
-                    revision.id(),
-                    revision.file("metadata.toml")
-                ),
-                help: "run without single-transaction mode".to_owned(),
-            });
-        }
+        self.refuse_single_transaction(bk.dialect(), positions)?;
         let prepared: Vec<(usize, Vec<Statement<'static>>)> = positions
             .iter()
             .map(|&p| {
@@ -771,7 +799,12 @@ impl<'r> Migrator<'r> {
             });
         }
         let adopted: Vec<&'static Revision> = chain[..prefix].iter().collect();
-        conn.write_transaction(|conn| {
+        let recorded = conn.write_transaction(|conn| {
+            // Another process may have adopted it meanwhile (SQLite has no
+            // lock across the whole run).
+            if required_state(conn, bk)?.revision.is_some() {
+                return Ok(false);
+            }
             for revision in &adopted {
                 execute(
                     conn,
@@ -792,10 +825,14 @@ impl<'r> Migrator<'r> {
                     "recording the adopted revisions",
                 )?;
             }
-            Ok(())
+            Ok(true)
         })?;
         *state = required_state(conn, bk)?;
-        Ok(adopted.iter().map(|r| r.id()).collect())
+        Ok(if recorded {
+            adopted.iter().map(|r| r.id()).collect()
+        } else {
+            Vec::new()
+        })
     }
 }
 
@@ -909,7 +946,9 @@ impl Failure {
     }
 }
 
-fn statements(
+/// The statements of one direction of a revision, as the splitter finds
+/// them; shared by the online commands and the offline script.
+pub(crate) fn statements(
     revision: &Revision,
     direction: Direction,
     dialect: Dialect,

@@ -82,9 +82,14 @@ fn failing_revision_marks_mysql_dirty_until_stamped() {
     // Later runs refuse, and say how to resolve it.
     let error = migrator.upgrade(&mut conn, "head").unwrap_err();
     match &error {
-        Error::Dirty { id, before, .. } => {
+        Error::Dirty {
+            id,
+            if_complete,
+            if_none,
+            ..
+        } => {
             assert_eq!(id, "2");
-            assert_eq!(before, "1");
+            assert_eq!((if_complete.as_str(), if_none.as_str()), ("2", "1"));
         }
         other => panic!("expected dirty, got {other}"),
     }
