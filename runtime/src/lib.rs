@@ -28,6 +28,7 @@ mod error;
 mod migrator;
 mod report;
 mod revisions;
+mod script;
 mod target;
 
 pub use backend::MigrationConnection;
