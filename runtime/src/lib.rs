@@ -23,6 +23,18 @@
 mod backend;
 mod bookkeeping;
 pub mod build;
+#[cfg(all(
+    feature = "cli",
+    any(feature = "sqlite", feature = "postgres", feature = "mysql")
+))]
+pub mod cli;
+#[cfg(all(
+    feature = "cli",
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql"))
+))]
+compile_error!(
+    "the `cli` feature of `revchain` needs a backend: enable `sqlite`, `postgres` or `mysql`"
+);
 mod diesel_source;
 mod error;
 mod migrator;

@@ -1,0 +1,68 @@
+//! What a command can fail with.
+
+use revchain_internals::Defects;
+
+/// An error of a command. Printed once, with its causes, by
+/// [`Output::error`](super::output::Output::error).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    /// The runtime refused or failed.
+    #[error(transparent)]
+    Runtime(#[from] crate::Error),
+
+    /// The migrations directory breaks the rules.
+    #[error("{0}")]
+    Defects(Defects),
+
+    /// The database cannot be reached.
+    #[error("cannot connect to `{url}`")]
+    Connect {
+        url: String,
+        #[source]
+        source: diesel::ConnectionError,
+    },
+
+    /// A file could not be read or written.
+    #[error("{context}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Anything else: what is wrong, and what to do.
+    #[error("{message}{}", help.as_ref().map(|h| format!("\n  = help: {h}")).unwrap_or_default())]
+    Message {
+        message: String,
+        help: Option<String>,
+    },
+}
+
+impl CliError {
+    pub(crate) fn message(message: impl Into<String>, help: impl Into<String>) -> Self {
+        CliError::Message {
+            message: message.into(),
+            help: Some(help.into()),
+        }
+    }
+
+    pub(crate) fn bare(message: impl Into<String>) -> Self {
+        CliError::Message {
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        CliError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+impl From<crate::TargetError> for CliError {
+    fn from(error: crate::TargetError) -> Self {
+        CliError::Runtime(crate::Error::Target(error))
+    }
+}

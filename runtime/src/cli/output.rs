@@ -1,0 +1,263 @@
+//! Where and how the commands print: results on stdout, logs, warnings and
+//! errors on stderr; colour only on a terminal without `NO_COLOR`; with
+//! `--format json`, one JSON document on stdout, errors included. Every line
+//! is scrubbed of the database password first.
+
+use std::cell::{Cell, RefCell};
+use std::io::{IsTerminal, Write};
+
+use serde_json::{Value, json};
+
+use super::args::Format;
+use super::error::CliError;
+use super::url::scrub;
+
+/// A colour, as an SGR code.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Style {
+    Error,
+    Warning,
+    Head,
+    Current,
+    Ok,
+}
+
+impl Style {
+    fn code(self) -> &'static str {
+        match self {
+            Style::Error => "1;31",
+            Style::Warning => "1;33",
+            Style::Head => "32",
+            Style::Current => "36",
+            Style::Ok => "1;32",
+        }
+    }
+}
+
+pub(crate) struct Output {
+    format: Format,
+    colour_stdout: bool,
+    colour_stderr: bool,
+    secrets: RefCell<Vec<String>>,
+    /// Whether a progress line was started on stderr and not ended.
+    open_line: Cell<bool>,
+}
+
+impl Output {
+    pub(crate) fn new(format: Format) -> Self {
+        let colour = std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+        Output {
+            format,
+            colour_stdout: colour && std::io::stdout().is_terminal(),
+            colour_stderr: colour && std::io::stderr().is_terminal(),
+            secrets: RefCell::new(Vec::new()),
+            open_line: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn json(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    /// Adds secrets to scrub from everything printed from now on.
+    pub(crate) fn hide(&self, secrets: &[String]) {
+        let mut known = self.secrets.borrow_mut();
+        known.extend(secrets.iter().cloned());
+        known.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        known.dedup();
+    }
+
+    fn clean(&self, text: &str) -> String {
+        scrub(text, &self.secrets.borrow())
+    }
+
+    /// Wraps `text` in a colour, if stdout is a colour terminal.
+    pub(crate) fn paint(&self, text: &str, style: Style) -> String {
+        paint(text, style, self.colour_stdout)
+    }
+
+    /// A line of results on stdout.
+    pub(crate) fn print(&self, line: &str) {
+        let line = self.clean(line);
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`revchain history | head`) is not an error.
+        let _ = writeln!(stdout, "{line}");
+    }
+
+    /// A JSON document on stdout.
+    pub(crate) fn print_json(&self, value: &Value) {
+        let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_owned());
+        self.print(&text);
+    }
+
+    /// A log line on stderr (nothing in JSON mode).
+    pub(crate) fn log(&self, line: &str) {
+        if self.json() {
+            return;
+        }
+        self.end_line();
+        let line = self.clean(line);
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+
+    /// Starts a log line on stderr, to be finished by [`Self::finish_line`].
+    pub(crate) fn start_line(&self, text: &str) {
+        if self.json() {
+            return;
+        }
+        self.end_line();
+        let text = self.clean(text);
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(stderr, "{text}");
+        let _ = stderr.flush();
+        self.open_line.set(true);
+    }
+
+    /// Finishes the line [`Self::start_line`] started.
+    pub(crate) fn finish_line(&self, text: &str) {
+        if self.json() {
+            return;
+        }
+        let text = self.clean(text);
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        self.open_line.set(false);
+    }
+
+    fn end_line(&self) {
+        if self.open_line.replace(false) {
+            let _ = writeln!(std::io::stderr().lock());
+        }
+    }
+
+    /// `warning: …` on stderr (nothing in JSON mode).
+    pub(crate) fn warn(&self, message: &str) {
+        if self.json() {
+            return;
+        }
+        self.end_line();
+        let prefix = paint("warning:", Style::Warning, self.colour_stderr);
+        let message = self.clean(message);
+        let _ = writeln!(std::io::stderr().lock(), "{prefix} {message}");
+    }
+
+    /// An error, once, with its causes: `error: …` then `  caused by: …`
+    /// lines on stderr, or `{"error": {…}}` on stdout in JSON mode.
+    pub(crate) fn error(&self, error: &CliError) {
+        self.end_line();
+        if let CliError::Defects(defects) = error {
+            if self.json() {
+                self.print_json(&json!({
+                    "error": {
+                        "message": format!("the migrations directory breaks {} rule{}", defects.len(), if defects.len() == 1 { "" } else { "s" }),
+                        "causes": [],
+                        "defects": defects_json(defects),
+                    }
+                }));
+            } else {
+                self.defects(defects);
+            }
+            return;
+        }
+        let message = error.to_string();
+        let causes = causes(error, &message);
+        if self.json() {
+            self.print_json(&json!({
+                "error": { "message": message, "causes": causes }
+            }));
+            return;
+        }
+        let prefix = paint("error:", Style::Error, self.colour_stderr);
+        let mut text = format!("{prefix} {message}");
+        for cause in causes {
+            text.push_str("\n  caused by: ");
+            text.push_str(&cause);
+        }
+        let text = self.clean(&text);
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+
+    /// Each defect as `error: …` on stderr, as the compiler prints them.
+    pub(crate) fn defects(&self, defects: &revchain_internals::Defects) {
+        let prefix = paint("error:", Style::Error, self.colour_stderr);
+        let text: Vec<String> = defects
+            .iter()
+            .map(|defect| format!("{prefix} {defect}"))
+            .collect();
+        let text = self.clean(&text.join("\n\n"));
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+}
+
+fn paint(text: &str, style: Style, on: bool) -> String {
+    if on {
+        format!("\x1b[{}m{text}\x1b[0m", style.code())
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The messages of the error's sources, leaving out any that the text
+/// printed so far already holds (so that no message appears twice).
+fn causes(error: &CliError, message: &str) -> Vec<String> {
+    let mut shown = message.to_owned();
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        let text = text.trim_end();
+        if !text.is_empty() && !shown.contains(text) {
+            shown.push('\n');
+            shown.push_str(text);
+            causes.push(text.to_owned());
+        }
+        source = cause.source();
+    }
+    causes
+}
+
+/// A defect kind as `snake_case`, for JSON.
+fn kind_name(kind: revchain_internals::DefectKind) -> String {
+    let name = format!("{kind:?}");
+    let mut snake = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        } else {
+            snake.push(c);
+        }
+    }
+    snake
+}
+
+pub(crate) fn defects_json(defects: &revchain_internals::Defects) -> Value {
+    Value::Array(
+        defects
+            .iter()
+            .map(|defect| {
+                json!({
+                    "kind": kind_name(defect.kind()),
+                    "summary": defect.summary(),
+                    "locations": defect.locations(),
+                    "help": defect.help(),
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defect_kinds_are_snake_case() {
+        assert_eq!(
+            kind_name(revchain_internals::DefectKind::HeadStale),
+            "head_stale"
+        );
+        assert_eq!(kind_name(revchain_internals::DefectKind::Fork), "fork");
+    }
+}

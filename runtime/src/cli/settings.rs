@@ -1,0 +1,185 @@
+//! Where the database URL, the directory and the version table come from.
+//!
+//! The database URL, first found wins:
+//! 1. `--database-url`;
+//! 2. `database_url` in the `--config-file`s (a later file wins over an
+//!    earlier one);
+//! 3. the `DATABASE_URL` environment variable;
+//! 4. `DATABASE_URL` in a `.env` file in the current directory (read, never
+//!    loaded into the environment);
+//! 5. the application's default, for an embedded command.
+//!
+//! The directory: `--dir`, then `dir` in the config files (relative to the
+//! file that names it), then `./migrations`. The version table:
+//! `--version-table`, then `version_table` in the config files, then the
+//! application's default, then `revchain_version`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::args::GlobalArgs;
+use super::error::CliError;
+
+/// One config file. Unknown keys are errors.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    database_url: Option<String>,
+    dir: Option<PathBuf>,
+    version_table: Option<String>,
+}
+
+/// A value and where it came from, for messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Sourced<T> {
+    pub(crate) value: T,
+    pub(crate) origin: String,
+}
+
+/// The settings of one run, config files merged.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Settings {
+    pub(crate) database_url: Option<Sourced<String>>,
+    /// The directory and how to show it in messages.
+    pub(crate) dir: Option<(PathBuf, String)>,
+    pub(crate) version_table: Option<String>,
+}
+
+impl Settings {
+    /// Reads the config files named in `global`, in order.
+    pub(crate) fn read(global: &GlobalArgs) -> Result<Self, CliError> {
+        let mut settings = Settings::default();
+        for path in &global.config_files {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| CliError::io(format!("cannot read the config file `{shown}`"), e))?;
+            let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+                CliError::message(
+                    format!(
+                        "invalid config file `{shown}`: {}",
+                        e.to_string().trim_end().replace('\n', "\n  ")
+                    ),
+                    "the keys are `database_url`, `dir` and `version_table`",
+                )
+            })?;
+            if let Some(url) = file.database_url {
+                settings.database_url = Some(Sourced {
+                    value: url,
+                    origin: format!("`database_url` in `{shown}`"),
+                });
+            }
+            if let Some(dir) = file.dir {
+                let base = path.parent().unwrap_or(Path::new(""));
+                let dir = if dir.is_absolute() {
+                    dir
+                } else {
+                    base.join(dir)
+                };
+                let display = display_dir(&dir);
+                settings.dir = Some((dir, display));
+            }
+            if let Some(table) = file.version_table {
+                settings.version_table = Some(table);
+            }
+        }
+        if let Some(url) = &global.database_url {
+            settings.database_url = Some(Sourced {
+                value: url.clone(),
+                origin: "`--database-url`".to_owned(),
+            });
+        }
+        if let Some(table) = &global.version_table {
+            settings.version_table = Some(table.clone());
+        }
+        Ok(settings)
+    }
+
+    /// The database URL, following the order in the module documentation.
+    pub(crate) fn database_url(&self, default: Option<&str>) -> Result<Sourced<String>, CliError> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        if let Some(url) = std::env::var_os("DATABASE_URL").filter(|v| !v.is_empty()) {
+            return match url.into_string() {
+                Ok(value) => Ok(Sourced {
+                    value,
+                    origin: "the `DATABASE_URL` environment variable".to_owned(),
+                }),
+                Err(_) => Err(CliError::bare(
+                    "the `DATABASE_URL` environment variable is not valid UTF-8",
+                )),
+            };
+        }
+        if let Some(url) = dotenv_database_url()? {
+            return Ok(Sourced {
+                value: url,
+                origin: "`DATABASE_URL` in `.env`".to_owned(),
+            });
+        }
+        if let Some(url) = default {
+            return Ok(Sourced {
+                value: url.to_owned(),
+                origin: "the application's default".to_owned(),
+            });
+        }
+        Err(CliError::message(
+            "no database URL given",
+            "pass `--database-url URL`, set `database_url` in a `--config-file`, or set `DATABASE_URL` in the environment or in `.env`",
+        ))
+    }
+}
+
+/// `DATABASE_URL` from `./.env`, without touching the environment.
+fn dotenv_database_url() -> Result<Option<String>, CliError> {
+    let path = Path::new(".env");
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let items = dotenvy::from_path_iter(path).map_err(|e| dotenv_error(&e))?;
+    let mut found = None;
+    for item in items {
+        let (key, value) = item.map_err(|e| dotenv_error(&e))?;
+        if key == "DATABASE_URL" && !value.is_empty() {
+            found = Some(value);
+        }
+    }
+    Ok(found)
+}
+
+fn dotenv_error(error: &dotenvy::Error) -> CliError {
+    CliError::message(
+        format!("cannot read `.env`: {error}"),
+        "fix `.env`, or give the database URL with `--database-url`",
+    )
+}
+
+/// A directory as shown in messages: as given, without a trailing `/` and
+/// without a leading `./`.
+pub(crate) fn display_dir(dir: &Path) -> String {
+    let text = dir.to_string_lossy();
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    let trimmed = text.trim_end_matches(['/', '\\']);
+    if trimmed.is_empty() {
+        if text.is_empty() {
+            ".".to_owned()
+        } else {
+            text.to_owned()
+        }
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directories_are_shown_as_given() {
+        assert_eq!(display_dir(Path::new("./migrations/")), "migrations");
+        assert_eq!(display_dir(Path::new("db/migrations")), "db/migrations");
+        assert_eq!(display_dir(Path::new("/")), "/");
+        assert_eq!(display_dir(Path::new("")), ".");
+    }
+}

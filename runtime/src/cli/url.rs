@@ -1,0 +1,335 @@
+//! Database URLs: which backend, what to hand to diesel, and how to show one
+//! without its password.
+
+use super::error::CliError;
+
+/// A database backend, chosen by the URL's scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Backend {
+    pub(crate) fn dialect(self) -> crate::Dialect {
+        match self {
+            Backend::Sqlite => crate::Dialect::Sqlite,
+            Backend::Postgres => crate::Dialect::Postgres,
+            Backend::Mysql => crate::Dialect::Mysql,
+        }
+    }
+}
+
+/// A parsed database URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DatabaseUrl {
+    pub(crate) backend: Backend,
+    /// What diesel's `establish` receives.
+    pub(crate) connect: String,
+    /// The URL as printed: with its password replaced by `***`.
+    pub(crate) shown: String,
+    /// The password in every form it may appear in a driver's message.
+    pub(crate) secrets: Vec<String>,
+}
+
+impl DatabaseUrl {
+    /// Reads a URL: `sqlite://path`, `sqlite:path`, a plain path or
+    /// `:memory:` for SQLite; `postgres://`/`postgresql://`; `mysql://`/
+    /// `mariadb://`.
+    pub(crate) fn parse(url: &str) -> Result<Self, CliError> {
+        let shown = redact_url(url);
+        let secrets = secrets(url);
+        let make = |backend, connect: String| DatabaseUrl {
+            backend,
+            connect,
+            shown: shown.clone(),
+            secrets: secrets.clone(),
+        };
+        if url.trim().is_empty() {
+            return Err(CliError::message(
+                "the database URL is empty",
+                "pass `--database-url`, or set `database_url` in a config file or `DATABASE_URL`",
+            ));
+        }
+        let Some(scheme) = scheme(url) else {
+            // A plain path, `:memory:`, or `sqlite:path`.
+            if let Some(path) = url.strip_prefix("sqlite:") {
+                return sqlite_path(path, &shown).map(|p| make(Backend::Sqlite, p));
+            }
+            return Ok(make(Backend::Sqlite, url.to_owned()));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => {
+                let rest = &url["sqlite://".len()..];
+                sqlite_path(rest, &shown).map(|p| make(Backend::Sqlite, p))
+            }
+            "file" => Ok(make(Backend::Sqlite, url.to_owned())),
+            "postgres" | "postgresql" => Ok(make(Backend::Postgres, url.to_owned())),
+            "mysql" => Ok(make(Backend::Mysql, url.to_owned())),
+            "mariadb" => Ok(make(
+                Backend::Mysql,
+                format!("mysql://{}", &url["mariadb://".len()..]),
+            )),
+            other => Err(CliError::message(
+                format!("unsupported database URL scheme `{other}` in `{shown}`"),
+                "use `sqlite://FILE` (or a plain file path), `postgres://…` or `mysql://…` (`mariadb://…`)",
+            )),
+        }
+    }
+}
+
+fn sqlite_path(path: &str, shown: &str) -> Result<String, CliError> {
+    if path.is_empty() {
+        Err(CliError::message(
+            format!("the SQLite URL `{shown}` names no file"),
+            "write `sqlite://FILE`, a plain file path, or `:memory:`",
+        ))
+    } else {
+        Ok(path.to_owned())
+    }
+}
+
+/// The scheme of `scheme://…`, if the text has one.
+fn scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once("://")?;
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then_some(scheme)
+}
+
+/// The `user:password@` part of a `scheme://` URL, as a range of `url`.
+fn userinfo(url: &str) -> Option<(usize, usize)> {
+    let scheme = scheme(url)?;
+    let start = scheme.len() + 3;
+    let rest = &url[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let at = rest[..authority_end].rfind('@')?;
+    Some((start, start + at))
+}
+
+/// Replaces the password of a database URL with `***`, both in the
+/// `user:password@` part and in a `password=` query parameter. Anything that
+/// is not a URL is returned as it is. Use it for every URL you print.
+///
+/// ```
+/// use revchain::cli::redact_url;
+///
+/// assert_eq!(
+///     redact_url("postgres://app:s3cret@db.example:5432/app"),
+///     "postgres://app:***@db.example:5432/app"
+/// );
+/// assert_eq!(
+///     redact_url("mysql://root@localhost/app?password=s3cret&ssl=true"),
+///     "mysql://root@localhost/app?password=***&ssl=true"
+/// );
+/// assert_eq!(redact_url("postgres://app@db/app"), "postgres://app@db/app");
+/// assert_eq!(redact_url("blog.db"), "blog.db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let mut shown = url.to_owned();
+    if let Some((start, end)) = userinfo(url)
+        && let Some(colon) = url[start..end].find(':')
+    {
+        shown = format!("{}***{}", &url[..start + colon + 1], &url[end..]);
+    }
+    redact_query(&shown)
+}
+
+/// Replaces the value of every query parameter whose name ends in
+/// `password`.
+fn redact_query(url: &str) -> String {
+    let Some(question) = url.find('?') else {
+        return url.to_owned();
+    };
+    let (head, query) = url.split_at(question + 1);
+    let (query, fragment) = match query.find('#') {
+        Some(hash) => query.split_at(hash),
+        None => (query, ""),
+    };
+    let parameters: Vec<String> = query
+        .split('&')
+        .map(|parameter| match parameter.split_once('=') {
+            Some((name, _)) if name.to_ascii_lowercase().ends_with("password") => {
+                format!("{name}=***")
+            }
+            _ => parameter.to_owned(),
+        })
+        .collect();
+    format!("{head}{}{fragment}", parameters.join("&"))
+}
+
+/// The password of a URL, raw and percent-decoded, for scrubbing messages.
+fn secrets(url: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some((start, end)) = userinfo(url)
+        && let Some((_, password)) = url[start..end].split_once(':')
+    {
+        found.push(password.to_owned());
+    }
+    if let Some((_, query)) = url.split_once('?') {
+        for parameter in query.split(['&', '#']) {
+            if let Some((name, value)) = parameter.split_once('=')
+                && name.to_ascii_lowercase().ends_with("password")
+            {
+                found.push(value.to_owned());
+            }
+        }
+    }
+    let decoded: Vec<String> = found.iter().map(|s| percent_decode(s)).collect();
+    found.extend(decoded);
+    found.retain(|s| !s.is_empty());
+    found.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    found.dedup();
+    found
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Replaces every occurrence of each secret in `text` with `***`.
+pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets {
+        if !secret.is_empty() && text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "***");
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn redacts_the_password_of_every_scheme() {
+        for (url, shown) in [
+            ("postgres://u:pw@h:5432/d", "postgres://u:***@h:5432/d"),
+            ("postgresql://u:pw@h/d", "postgresql://u:***@h/d"),
+            (
+                "mysql://root:pw@127.0.0.1:3306/x",
+                "mysql://root:***@127.0.0.1:3306/x",
+            ),
+            ("mariadb://root:pw@h/x", "mariadb://root:***@h/x"),
+            ("postgres://:pw@h/d", "postgres://:***@h/d"),
+            ("postgres://u:@h/d", "postgres://u:***@h/d"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_password_with_at_signs_and_slashes_is_redacted_whole() {
+        assert_eq!(redact_url("postgres://u:p@ss@h/d"), "postgres://u:***@h/d");
+        assert_eq!(
+            redact_url("postgres://u:p%40ss%2Fw@h/d"),
+            "postgres://u:***@h/d"
+        );
+    }
+
+    #[test]
+    fn leaves_urls_without_a_password_alone() {
+        for url in [
+            "postgres://u@h/d",
+            "postgres://h/d",
+            "sqlite://blog.db",
+            "sqlite:blog.db",
+            "blog.db",
+            ":memory:",
+            "/var/lib/app/db.sqlite",
+            "mysql://h/d?ssl_mode=required",
+        ] {
+            assert_eq!(redact_url(url), url);
+        }
+    }
+
+    #[test]
+    fn redacts_password_query_parameters() {
+        assert_eq!(
+            redact_url("postgres://u@h/d?sslmode=require&password=pw#x"),
+            "postgres://u@h/d?sslmode=require&password=***#x"
+        );
+        assert_eq!(
+            redact_url("postgres://u:a@h/d?sslpassword=b"),
+            "postgres://u:***@h/d?sslpassword=***"
+        );
+    }
+
+    #[test]
+    fn the_at_sign_in_a_path_is_not_userinfo() {
+        assert_eq!(redact_url("sqlite://dir/a:b@c.db"), "sqlite://dir/a:b@c.db");
+    }
+
+    #[test]
+    fn scrubs_raw_and_decoded_passwords_from_messages() {
+        let url = DatabaseUrl::parse("postgres://u:p%40ss@h/d").unwrap();
+        assert_eq!(url.shown, "postgres://u:***@h/d");
+        let message = "password authentication failed: p@ss and p%40ss";
+        assert_eq!(
+            scrub(message, &url.secrets),
+            "password authentication failed: *** and ***"
+        );
+    }
+
+    #[test]
+    fn schemes_choose_the_backend() {
+        let backend = |url: &str| DatabaseUrl::parse(url).map(|u| (u.backend, u.connect));
+        assert_eq!(
+            backend("sqlite://a/b.db").unwrap(),
+            (Backend::Sqlite, "a/b.db".to_owned())
+        );
+        assert_eq!(
+            backend("sqlite:b.db").unwrap(),
+            (Backend::Sqlite, "b.db".to_owned())
+        );
+        assert_eq!(
+            backend("sqlite:///abs/b.db").unwrap(),
+            (Backend::Sqlite, "/abs/b.db".to_owned())
+        );
+        assert_eq!(
+            backend(":memory:").unwrap(),
+            (Backend::Sqlite, ":memory:".to_owned())
+        );
+        assert_eq!(
+            backend("C:\\data\\b.db").unwrap(),
+            (Backend::Sqlite, "C:\\data\\b.db".to_owned())
+        );
+        assert_eq!(backend("postgresql://h/d").unwrap().0, Backend::Postgres);
+        assert_eq!(
+            backend("mariadb://root@h/d").unwrap(),
+            (Backend::Mysql, "mysql://root@h/d".to_owned())
+        );
+        assert!(backend("oracle://h/d").is_err());
+        assert!(backend("sqlite://").is_err());
+        assert!(backend("").is_err());
+    }
+
+    #[test]
+    fn an_unsupported_scheme_is_shown_redacted() {
+        let error = DatabaseUrl::parse("oracle://u:topsecret@h/d").unwrap_err();
+        assert!(!error.to_string().contains("topsecret"), "{error}");
+    }
+}
