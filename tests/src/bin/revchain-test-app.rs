@@ -1,0 +1,31 @@
+//! An application that embeds the repository's example history and mounts
+//! the migration commands as its `db` subcommand, as `examples/blog.rs`
+//! does: the embedded twin of `revchain`, for the tests that compare them.
+//!
+//! `revchain-test-app db <upgrade|downgrade|stamp|current|history|heads|show|check|verify> …`
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "revchain-test-app")]
+struct App {
+    #[command(subcommand)]
+    command: AppCommand,
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Migrates the database
+    Db(revchain::cli::DbArgs),
+}
+
+fn main() -> ExitCode {
+    match App::try_parse() {
+        Ok(App {
+            command: AppCommand::Db(args),
+        }) => revchain::cli::run(&revchain_tests::EXAMPLE, args),
+        Err(error) => revchain::cli::clap_exit(&error),
+    }
+}

@@ -1,0 +1,109 @@
+//! `upgrade --sql` and `downgrade --sql`: the script instead of a
+//! connection.
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+
+use crate::{HEAD, IDS, Project};
+
+#[test]
+fn upgrade_sql_prints_a_script_that_brings_a_database_to_head() {
+    let project = Project::new();
+    let run = project
+        .run(&["upgrade", "--sql", "--dialect", "sqlite"])
+        .ok();
+    assert!(
+        run.stdout.starts_with("-- revchain: upgrade base -> "),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stderr, "");
+    let path = project.path().join("offline.db");
+    let mut conn = diesel::SqliteConnection::establish(&path.display().to_string()).unwrap();
+    conn.batch_execute(&run.stdout).unwrap();
+    let url = project.sqlite_url("offline.db");
+    assert_eq!(
+        project.run_on(&url, &["current"]).ok().stdout,
+        format!("{HEAD} (head)\n")
+    );
+    project.run_on(&url, &["verify"]).ok();
+}
+
+#[test]
+fn the_dialect_comes_from_the_url_without_connecting() {
+    let project = Project::new();
+    let run = project
+        .run_on(
+            "postgres://app:pa55-word@127.0.0.1:1/app",
+            &["upgrade", "--sql"],
+        )
+        .ok();
+    assert!(!run.stdout.contains("pa55-word"));
+    let sqlite = project
+        .run(&["upgrade", "--sql", "--dialect", "sqlite"])
+        .ok();
+    assert_ne!(
+        run.stdout, sqlite.stdout,
+        "the PostgreSQL script equals SQLite's"
+    );
+    let postgres = project
+        .run(&["upgrade", "--sql", "--dialect", "postgres"])
+        .ok();
+    assert_eq!(run.stdout, postgres.stdout);
+    project
+        .run(&["upgrade", "--sql"])
+        .code(1)
+        .stderr_has("error: `--sql` needs a dialect");
+}
+
+#[test]
+fn ranges_set_the_start_of_a_script() {
+    let project = Project::new();
+    let from_start = project
+        .run(&[
+            "upgrade",
+            "--sql",
+            "--dialect",
+            "sqlite",
+            &format!("{}:head", IDS[4]),
+        ])
+        .ok();
+    assert!(
+        from_start
+            .stdout
+            .starts_with(&format!("-- revchain: upgrade {} -> {HEAD}", IDS[4])),
+        "{}",
+        from_start.stdout
+    );
+    assert!(!from_start.stdout.contains(&format!("-> {},", IDS[1])));
+    let down = project
+        .run(&["downgrade", "--sql", "--dialect", "mysql", "head:base"])
+        .ok();
+    assert!(
+        down.stdout
+            .contains(&format!("Running downgrade {HEAD} -> ")),
+        "{}",
+        down.stdout
+    );
+    project
+        .run(&["downgrade", "--sql", "--dialect", "mysql", "-1"])
+        .code(1)
+        .stderr_has("error: `downgrade --sql` needs a range `FROM:TO`, not `-1`");
+    project
+        .run(&["downgrade", "--sql", "--dialect", "mysql", "base:head"])
+        .code(1)
+        .stderr_has("error: cannot downgrade to");
+    let json = project
+        .run(&[
+            "upgrade",
+            "--sql",
+            "--dialect",
+            "postgres",
+            "--format",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(json["dialect"], "postgres");
+    assert!(json["sql"].as_str().unwrap().contains("CREATE TABLE"));
+}
