@@ -253,6 +253,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn colour_only_when_asked() {
+        assert_eq!(paint("(head)", Style::Head, false), "(head)");
+        assert_eq!(paint("(head)", Style::Head, true), "\x1b[32m(head)\x1b[0m");
+    }
+
+    #[test]
+    fn causes_already_in_the_message_are_left_out() {
+        let error = CliError::io(
+            "cannot read `x`: gone",
+            std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
+        );
+        assert!(causes(&error, &error.to_string()).is_empty());
+        let error = CliError::io(
+            "cannot read `x`",
+            std::io::Error::new(std::io::ErrorKind::NotFound, "gone"),
+        );
+        assert_eq!(causes(&error, &error.to_string()), vec!["gone".to_owned()]);
+    }
+
+    #[test]
     fn defect_kinds_are_snake_case() {
         assert_eq!(
             kind_name(revchain_internals::DefectKind::HeadStale),

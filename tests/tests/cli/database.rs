@@ -326,3 +326,31 @@ fn version_table_options_choose_the_table() {
         format!("{}\n", IDS[0])
     );
 }
+
+#[test]
+fn a_database_error_is_printed_once_with_its_cause() {
+    let project = Project::new();
+    let path = project.path().join("db.sqlite");
+    let mut conn = diesel::SqliteConnection::establish(&path.display().to_string()).unwrap();
+    // A version table revchain did not write.
+    conn.batch_execute("CREATE TABLE revchain_version (id INTEGER)")
+        .unwrap();
+    let run = project
+        .run_on(&project.sqlite_url("db.sqlite"), &["current"])
+        .code(1);
+    assert_eq!(
+        run.stderr,
+        "error: database error while reading the version table `revchain_version`\n  caused by: no such column: revision\n"
+    );
+    let json = project
+        .run_on(
+            &project.sqlite_url("db.sqlite"),
+            &["current", "--format", "json"],
+        )
+        .code(1)
+        .json();
+    assert_eq!(
+        json["error"]["causes"],
+        serde_json::json!(["no such column: revision"])
+    );
+}
