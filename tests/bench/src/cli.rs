@@ -1,0 +1,313 @@
+//! The command line.
+//!
+//! ```text
+//! revchain-bench all   [options]   everything; rewrites BENCHMARKS.md and the chart
+//! revchain-bench smoke [options]   100 revisions, applying and checking only,
+//!                                  with the histories loaded at run time;
+//!                                  writes under target/bench/smoke/
+//! revchain-bench generate [--sizes 100,1000]
+//! revchain-bench runner-loaded <revchain-dir> <diesel-dir> <runner command…>
+//!
+//! options:
+//!   --sizes 100,1000,10000   history sizes
+//!   --postgres-sizes …       sizes also measured on PostgreSQL (default: all)
+//!   --no-build               skip measurement 1 (build cost)
+//!   --no-size                skip measurement 4 (binary size)
+//!   --no-postgres            SQLite only
+//!   --build-reps N           repetitions of each build (default 3)
+//!   --report PATH            where the Markdown report goes
+//!   --chart PATH             where the SVG chart goes
+//! ```
+//!
+//! `REVCHAIN_TEST_POSTGRES_URL` names the PostgreSQL server (default
+//! `postgres://postgres@127.0.0.1:5432`); each run gets a fresh database,
+//! dropped afterwards.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use diesel_migrations::FileBasedMigrations;
+
+use crate::history::{self, History};
+use crate::measure::{self, Backend, RunSettings, RunnerKind, progress};
+use crate::report::{self, Results};
+use crate::workspace::{Workspace, runner_name};
+
+/// What `all` and `smoke` do.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// History sizes.
+    pub sizes: Vec<usize>,
+    /// Sizes also measured on PostgreSQL.
+    pub postgres_sizes: Option<Vec<usize>>,
+    /// Measurement 1.
+    pub build: bool,
+    /// Measurement 4.
+    pub size: bool,
+    /// PostgreSQL at all.
+    pub postgres: bool,
+    /// Repetitions of each build.
+    pub build_reps: usize,
+    /// The generated runners (embedded histories), or this binary with the
+    /// histories loaded at run time.
+    pub embedded: bool,
+    /// The Markdown report.
+    pub report: PathBuf,
+    /// The SVG chart.
+    pub chart: PathBuf,
+    /// The full run (repetitions as documented) or the smoke run (one each).
+    pub smoke: bool,
+}
+
+/// The entry point of `revchain-bench`.
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match dispatch(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root: this crate is `tests/bench` in it.
+fn repo_root() -> Result<PathBuf, String> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest.join("../..");
+    root.canonicalize()
+        .map_err(|e| format!("{}: {e}", root.display()))
+}
+
+fn dispatch(args: &[String]) -> Result<(), String> {
+    let root = repo_root()?;
+    match args.first().map(String::as_str) {
+        Some("runner-loaded") => runner_loaded(&args[1..]),
+        Some("generate") => {
+            let options = parse(&root, &args[1..], false)?;
+            generate(&root, &options.sizes).map(drop)
+        }
+        Some("all") => all(&root, &parse(&root, &args[1..], false)?),
+        Some("smoke") => all(&root, &parse(&root, &args[1..], true)?),
+        _ => Err(format!(
+            "usage: revchain-bench all|smoke|generate [options] (see tests/bench/src/cli.rs); got {args:?}"
+        )),
+    }
+}
+
+fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
+    let bench = root.join("target/bench");
+    let mut options = Options {
+        sizes: if smoke {
+            vec![100]
+        } else {
+            vec![100, 1_000, 10_000]
+        },
+        postgres_sizes: None,
+        build: !smoke,
+        size: !smoke,
+        postgres: true,
+        build_reps: if smoke { 1 } else { 3 },
+        embedded: !smoke,
+        report: if smoke {
+            bench.join("smoke/BENCHMARKS.md")
+        } else {
+            root.join("BENCHMARKS.md")
+        },
+        chart: if smoke {
+            bench.join("smoke/chart.svg")
+        } else {
+            root.join("tests/bench/chart.svg")
+        },
+        smoke,
+    };
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        let mut value = |name: &str| {
+            iter.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "--sizes" => options.sizes = sizes(&value("--sizes")?)?,
+            "--postgres-sizes" => {
+                options.postgres_sizes = Some(sizes(&value("--postgres-sizes")?)?)
+            }
+            "--no-build" => options.build = false,
+            "--no-size" => options.size = false,
+            "--no-postgres" => options.postgres = false,
+            "--build-reps" => {
+                options.build_reps = value("--build-reps")?
+                    .parse()
+                    .map_err(|e| format!("--build-reps: {e}"))?
+            }
+            "--report" => options.report = PathBuf::from(value("--report")?),
+            "--chart" => options.chart = PathBuf::from(value("--chart")?),
+            other => return Err(format!("unknown option `{other}`")),
+        }
+    }
+    Ok(options)
+}
+
+fn sizes(text: &str) -> Result<Vec<usize>, String> {
+    text.split(',')
+        .map(|s| {
+            s.trim()
+                .replace('_', "")
+                .parse::<usize>()
+                .map_err(|e| format!("size `{s}`: {e}"))
+                .and_then(|n| {
+                    if n == 0 {
+                        Err("sizes start at 1".to_owned())
+                    } else {
+                        Ok(n)
+                    }
+                })
+        })
+        .collect()
+}
+
+/// Generates the histories of `sizes`, and the empty one.
+fn generate(root: &Path, sizes: &[usize]) -> Result<Vec<History>, String> {
+    let dir = root.join("target/bench/histories");
+    let mut histories = Vec::new();
+    for &len in std::iter::once(&0).chain(sizes) {
+        let started = Instant::now();
+        histories.push(history::generate(&dir, len)?);
+        progress(&format!(
+            "history of {len} revisions in {} ({:.1} s)",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    Ok(histories)
+}
+
+/// Repetitions of each applier on SQLite, by history length.
+fn sqlite_reps(len: usize) -> usize {
+    match len {
+        0..=100 => 9,
+        101..=1_000 => 5,
+        _ => 3,
+    }
+}
+
+/// Repetitions of each applier on PostgreSQL, by history length.
+fn postgres_reps(len: usize) -> usize {
+    match len {
+        0..=100 => 7,
+        101..=1_000 => 3,
+        _ => 1,
+    }
+}
+
+fn once(_: usize) -> usize {
+    1
+}
+
+fn all(root: &Path, options: &Options) -> Result<(), String> {
+    let started = Instant::now();
+    let bench = root.join("target/bench");
+    let histories = generate(root, &options.sizes)?;
+    let measured: Vec<&History> = histories.iter().filter(|h| h.len > 0).collect();
+    let mut results = Results::new(options.clone());
+    if options.build || options.size || options.embedded {
+        let workspace = Workspace::generate(root, &bench, &histories, options.embedded)?;
+        if options.build {
+            results.build = measure::build_cost(&workspace, &histories, options.build_reps)?;
+        }
+        if options.size {
+            results.size = measure::binary_size(&workspace, &histories)?;
+        }
+        if options.embedded {
+            progress("building the runners (release)");
+            let mut args = vec!["build", "--quiet", "--release"];
+            let names: Vec<String> = measured.iter().map(|h| runner_name(h.len)).collect();
+            for name in &names {
+                args.extend(["-p", name.as_str()]);
+            }
+            workspace.run_cargo(&args)?;
+            results.runner = RunnerKind::Embedded(workspace);
+        }
+    }
+    if !options.embedded {
+        let exe = std::env::current_exe().map_err(|e| format!("finding this binary: {e}"))?;
+        results.runner = RunnerKind::Loaded(exe);
+    }
+    let server = revchain_server_url();
+    let mut backends = vec![Backend::Sqlite];
+    if options.postgres {
+        match <diesel::PgConnection as diesel::Connection>::establish(&format!("{server}/postgres"))
+        {
+            Ok(_) => backends.push(Backend::Postgres),
+            Err(error) => {
+                if std::env::var_os("CI").is_some() {
+                    return Err(format!(
+                        "PostgreSQL at {server} is unreachable and CI is set: {error}"
+                    ));
+                }
+                progress(&format!(
+                    "note: PostgreSQL at {server} is unreachable, skipped: {error}"
+                ));
+                results.notes.push(format!(
+                    "PostgreSQL at `{server}` was unreachable: not measured."
+                ));
+            }
+        }
+    }
+    for backend in backends {
+        let settings = RunSettings {
+            backend,
+            scratch: bench.join("db"),
+            server: server.clone(),
+            reps: match (options.smoke, backend) {
+                (true, _) => once,
+                (false, Backend::Sqlite) => sqlite_reps,
+                (false, Backend::Postgres) => postgres_reps,
+            },
+            check_rounds: if options.smoke { 3 } else { 15 },
+            check_round_ms: if options.smoke { 20 } else { 40 },
+        };
+        for history in &measured {
+            if backend == Backend::Postgres
+                && let Some(sizes) = &options.postgres_sizes
+                && !sizes.contains(&history.len)
+            {
+                continue;
+            }
+            let (apply, check) = measure::apply_and_check(&results.runner, history, &settings)?;
+            results.apply.push(apply);
+            results.check.push(check);
+        }
+    }
+    results.elapsed = started.elapsed();
+    report::write(root, &results)?;
+    progress(&format!(
+        "wrote {} and {} in {:.0} s",
+        options.report.display(),
+        options.chart.display(),
+        results.elapsed.as_secs_f64()
+    ));
+    Ok(())
+}
+
+fn revchain_server_url() -> String {
+    std::env::var("REVCHAIN_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+/// `runner-loaded <revchain-dir> <diesel-dir> <command…>`: the runner with
+/// the history read at run time.
+fn runner_loaded(args: &[String]) -> Result<(), String> {
+    let [revchain_dir, diesel_dir, rest @ ..] = args else {
+        return Err("usage: runner-loaded <revchain-dir> <diesel-dir> <command…>".to_owned());
+    };
+    let revisions = revchain::Revisions::load(Path::new(revchain_dir), "migrations")
+        .map_err(|defects| defects.to_string())?;
+    let migrations =
+        FileBasedMigrations::from_path(diesel_dir).map_err(|e| format!("{diesel_dir}: {e}"))?;
+    let output = crate::runner::run(rest, revisions, &migrations)?;
+    print!("{output}");
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Benchmarks of revchain against diesel_migrations, side by side: build
+//! cost, applying a history, the startup check and binary size.
+//!
+//! `tests/bench/run.sh` runs everything and rewrites `BENCHMARKS.md` and
+//! `tests/bench/chart.svg`; see [`cli`] for the options.
+
+pub mod chart;
+pub mod cli;
+pub mod history;
+pub mod measure;
+pub mod report;
+pub mod runner;
+pub mod stats;
+pub mod workspace;

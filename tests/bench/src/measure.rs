@@ -1,0 +1,569 @@
+//! The four measurements. Each alternates the tools (rotating which goes
+//! first), repeats, and keeps every sample; the report takes medians.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+
+use crate::history::History;
+use crate::workspace::{Tool, Workspace, app_name, tail};
+
+/// Build cost of one tool at one size.
+#[derive(Clone, Debug, Default)]
+pub struct BuildSamples {
+    /// Clean builds of the crate alone, its dependencies prebuilt.
+    pub clean: Vec<Duration>,
+    /// Rebuilds after one `up.sql` changed.
+    pub incremental: Vec<Duration>,
+}
+
+/// Build cost at one size.
+#[derive(Clone, Debug)]
+pub struct BuildResult {
+    /// Revisions.
+    pub len: usize,
+    /// revchain's samples.
+    pub revchain: BuildSamples,
+    /// diesel's samples.
+    pub diesel: BuildSamples,
+}
+
+/// How a history is applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Applier {
+    /// `Migrator::upgrade`, one transaction per revision.
+    Revchain,
+    /// `Migrator::single_transaction(true).upgrade`.
+    RevchainSingle,
+    /// diesel's `run_pending_migrations` over `embed_migrations!`.
+    Diesel,
+    /// The concatenated `up.sql` files in one transaction, through `sqlite3`
+    /// or `psql`.
+    Raw,
+}
+
+impl Applier {
+    /// All of them, in report order.
+    pub const ALL: [Applier; 4] = [
+        Applier::Revchain,
+        Applier::RevchainSingle,
+        Applier::Diesel,
+        Applier::Raw,
+    ];
+
+    /// Its name in reports and on the runner's command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Applier::Revchain => "revchain",
+            Applier::RevchainSingle => "revchain-single",
+            Applier::Diesel => "diesel",
+            Applier::Raw => "raw",
+        }
+    }
+}
+
+/// The databases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file.
+    Sqlite,
+    /// The local PostgreSQL server, a fresh database per run.
+    Postgres,
+}
+
+impl Backend {
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// Apply times at one size on one backend: wall time of the whole process
+/// (start, connect, apply, exit), per applier, in [`Applier::ALL`] order.
+#[derive(Clone, Debug)]
+pub struct ApplyResult {
+    /// The backend.
+    pub backend: Backend,
+    /// Revisions.
+    pub len: usize,
+    /// Samples per applier; empty for one that could not run (no client).
+    pub samples: [Vec<Duration>; 4],
+}
+
+/// Per-call medians of the startup check at one size on one backend, in
+/// nanoseconds, and how many calls each median is of.
+#[derive(Clone, Debug)]
+pub struct CheckResult {
+    /// The backend.
+    pub backend: Backend,
+    /// Revisions applied.
+    pub len: usize,
+    /// `Migrator::is_at_head`.
+    pub revchain: (u64, u64),
+    /// `has_pending_migration`.
+    pub diesel: (u64, u64),
+    /// `SELECT 1 AS value` through `sql_query`.
+    pub floor_select1: (u64, u64),
+    /// revchain's own query through `sql_query`, without revchain around it.
+    pub floor_same_shape: (u64, u64),
+}
+
+/// Binary size at one size.
+#[derive(Clone, Debug)]
+pub struct SizeResult {
+    /// Revisions.
+    pub len: usize,
+    /// Bytes of the history's `up.sql` and `down.sql` files.
+    pub sql_bytes: u64,
+    /// The revchain application's growth over the empty history, in bytes.
+    pub revchain_growth: i64,
+    /// The diesel application's growth over the empty history.
+    pub diesel_growth: i64,
+}
+
+/// How the runner is reached.
+#[derive(Clone, Debug)]
+pub enum RunnerKind {
+    /// The generated runners, which embed the histories
+    /// (`<target>/release/runner-<len>`).
+    Embedded(Workspace),
+    /// This binary, loading the histories at run time
+    /// (`Revisions::load`, `FileBasedMigrations`): the smoke run.
+    Loaded(PathBuf),
+}
+
+impl RunnerKind {
+    fn command(&self, history: &History) -> Command {
+        match self {
+            RunnerKind::Embedded(workspace) => Command::new(
+                workspace.binary("release", &crate::workspace::runner_name(history.len)),
+            ),
+            RunnerKind::Loaded(exe) => {
+                let mut command = Command::new(exe);
+                command
+                    .arg("runner-loaded")
+                    .arg(&history.revchain)
+                    .arg(&history.diesel);
+                command
+            }
+        }
+    }
+
+    /// Runs the runner, returning its standard output.
+    pub fn run(&self, history: &History, args: &[&str]) -> Result<String, String> {
+        let output = self
+            .command(history)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("starting the runner: {e}"))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(format!(
+                "runner {} failed ({}): {}",
+                args.join(" "),
+                output.status,
+                tail(&String::from_utf8_lossy(&output.stderr), 20)
+            ))
+        }
+    }
+}
+
+/// Rotates `items` left by `by`: the order of one repetition.
+pub fn rotated<T: Copy>(items: &[T], by: usize) -> Vec<T> {
+    let n = items.len();
+    (0..n).map(|i| items[(i + by) % n]).collect()
+}
+
+/// Prints a progress line to standard error.
+pub fn progress(line: &str) {
+    eprintln!("[{}] {line}", clock());
+}
+
+fn clock() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600 % 24,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Measurement 1: a clean build of the application alone (its dependencies
+/// prebuilt), then a rebuild after its middle `up.sql` changed, alternating
+/// the tools; `debug` profile, as `cargo build`.
+pub fn build_cost(
+    workspace: &Workspace,
+    histories: &[History],
+    reps: usize,
+) -> Result<Vec<BuildResult>, String> {
+    progress("build cost: building the dependencies once");
+    // One package at a time, as measured: cargo resolves features per
+    // invocation.
+    for tool in Tool::BOTH {
+        workspace.run_cargo(&["build", "--quiet", "-p", &app_name(tool, 0)])?;
+    }
+    let mut results = Vec::new();
+    for history in histories.iter().filter(|h| h.len > 0) {
+        let mut result = BuildResult {
+            len: history.len,
+            revchain: BuildSamples::default(),
+            diesel: BuildSamples::default(),
+        };
+        for rep in 0..reps {
+            for tool in rotated(&Tool::BOTH, rep) {
+                let name = app_name(tool, history.len);
+                workspace.run_cargo(&["clean", "--quiet", "--profile", "dev", "-p", &name])?;
+                let clean = workspace.run_cargo(&["build", "--quiet", "-p", &name])?;
+                let file = match tool {
+                    Tool::Revchain => &history.middle_up_revchain,
+                    Tool::Diesel => &history.middle_up_diesel,
+                };
+                let original = fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+                let mut edited = original.clone();
+                edited.extend_from_slice(format!("-- edited for rebuild {rep}\n").as_bytes());
+                fs::write(file, &edited).map_err(|e| format!("{}: {e}", file.display()))?;
+                let incremental = workspace.run_cargo(&["build", "--quiet", "-p", &name]);
+                fs::write(file, &original).map_err(|e| format!("{}: {e}", file.display()))?;
+                let incremental = incremental?;
+                progress(&format!(
+                    "build cost: {name}: clean {:.2} s, after one edit {:.2} s",
+                    clean.as_secs_f64(),
+                    incremental.as_secs_f64()
+                ));
+                let samples = match tool {
+                    Tool::Revchain => &mut result.revchain,
+                    Tool::Diesel => &mut result.diesel,
+                };
+                samples.clean.push(clean);
+                samples.incremental.push(incremental);
+            }
+        }
+        results.push(result);
+    }
+    Ok(results)
+}
+
+/// Measurement 4: release builds of each application, and of the same
+/// application over the empty history.
+pub fn binary_size(
+    workspace: &Workspace,
+    histories: &[History],
+) -> Result<Vec<SizeResult>, String> {
+    progress("binary size: release builds");
+    let mut args = vec!["build", "--quiet", "--release"];
+    let mut names = Vec::new();
+    for history in histories {
+        for tool in Tool::BOTH {
+            names.push(app_name(tool, history.len));
+        }
+    }
+    for name in &names {
+        args.extend(["-p", name.as_str()]);
+    }
+    workspace.run_cargo(&args)?;
+    let size = |tool: Tool, len: usize| -> Result<i64, String> {
+        let path = workspace.binary("release", &app_name(tool, len));
+        fs::metadata(&path)
+            .map(|m| m.len() as i64)
+            .map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let mut results = Vec::new();
+    for history in histories.iter().filter(|h| h.len > 0) {
+        results.push(SizeResult {
+            len: history.len,
+            sql_bytes: history.sql_bytes,
+            revchain_growth: size(Tool::Revchain, history.len)? - size(Tool::Revchain, 0)?,
+            diesel_growth: size(Tool::Diesel, history.len)? - size(Tool::Diesel, 0)?,
+        });
+    }
+    Ok(results)
+}
+
+/// A database for one run: a SQLite file or a fresh PostgreSQL database,
+/// removed or dropped by [`Database::remove`].
+pub struct Database {
+    /// The URL (or path) the runner gets.
+    pub url: String,
+    kind: DatabaseKind,
+}
+
+enum DatabaseKind {
+    Sqlite(PathBuf),
+    Postgres { server: String, name: String },
+}
+
+impl Database {
+    /// A new, empty database.
+    pub fn create(backend: Backend, dir: &Path, server: &str) -> Result<Database, String> {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let name = format!("revchain_bench_{}_{n}", std::process::id());
+        match backend {
+            Backend::Sqlite => {
+                fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                let path = dir.join(format!("{name}.db"));
+                remove_sqlite(&path)?;
+                Ok(Database {
+                    url: path.to_string_lossy().into_owned(),
+                    kind: DatabaseKind::Sqlite(path),
+                })
+            }
+            Backend::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&format!("{server}/postgres"))
+                    .map_err(|e| format!("connecting to {server}: {e}"))?;
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .map_err(|e| format!("creating database {name}: {e}"))?;
+                Ok(Database {
+                    url: format!("{server}/{name}"),
+                    kind: DatabaseKind::Postgres {
+                        server: server.to_owned(),
+                        name,
+                    },
+                })
+            }
+        }
+    }
+
+    /// Deletes the file, or drops the database.
+    pub fn remove(self) -> Result<(), String> {
+        match self.kind {
+            DatabaseKind::Sqlite(path) => remove_sqlite(&path),
+            DatabaseKind::Postgres { server, name } => {
+                let mut conn = diesel::PgConnection::establish(&format!("{server}/postgres"))
+                    .map_err(|e| format!("connecting to {server}: {e}"))?;
+                conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .map_err(|e| format!("dropping database {name}: {e}"))
+            }
+        }
+    }
+}
+
+fn remove_sqlite(path: &Path) -> Result<(), String> {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        match fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!("{}: {e}", file.display()));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether a command-line client is on the `PATH`.
+pub fn has_client(name: &str) -> bool {
+    Command::new(name)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn run_raw(backend: Backend, history: &History, db: &Database) -> Result<Duration, String> {
+    let mut command = match backend {
+        Backend::Sqlite => {
+            let mut command = Command::new("sqlite3");
+            command.arg("-bail").arg(&db.url).stdin(
+                fs::File::open(&history.raw)
+                    .map_err(|e| format!("{}: {e}", history.raw.display()))?,
+            );
+            command
+        }
+        Backend::Postgres => {
+            let mut command = Command::new("psql");
+            command
+                .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &db.url, "-f"])
+                .arg(&history.raw)
+                .stdin(Stdio::null());
+            command
+        }
+    };
+    let started = Instant::now();
+    let output = command
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("starting the {} client: {e}", backend.name()))?;
+    let elapsed = started.elapsed();
+    if output.status.success() && output.stderr.is_empty() {
+        Ok(elapsed)
+    } else {
+        Err(format!(
+            "the raw script failed ({}): {}",
+            output.status,
+            tail(&String::from_utf8_lossy(&output.stderr), 10)
+        ))
+    }
+}
+
+/// Settings of measurements 2 and 3 for one backend.
+#[derive(Clone, Debug)]
+pub struct RunSettings {
+    /// The backend.
+    pub backend: Backend,
+    /// Where SQLite files go.
+    pub scratch: PathBuf,
+    /// The PostgreSQL server URL, without a database.
+    pub server: String,
+    /// Repetitions of each applier, by history length.
+    pub reps: fn(usize) -> usize,
+    /// Rounds of the check.
+    pub check_rounds: u64,
+    /// Milliseconds per subject per round.
+    pub check_round_ms: u64,
+}
+
+/// Measurements 2 and 3 at one size on one backend: applies the history to
+/// empty databases with each applier in turn; then takes the last database
+/// diesel migrated, lets revchain adopt it (so both tools' bookkeeping is
+/// real and at head), and times the startup checks on it.
+pub fn apply_and_check(
+    runner: &RunnerKind,
+    history: &History,
+    settings: &RunSettings,
+) -> Result<(ApplyResult, CheckResult), String> {
+    let backend = settings.backend;
+    let raw_client = match backend {
+        Backend::Sqlite => "sqlite3",
+        Backend::Postgres => "psql",
+    };
+    let with_raw = has_client(raw_client);
+    if !with_raw {
+        progress(&format!(
+            "note: `{raw_client}` is not installed: no raw measurement"
+        ));
+    }
+    let appliers: Vec<Applier> = Applier::ALL
+        .iter()
+        .copied()
+        .filter(|&a| a != Applier::Raw || with_raw)
+        .collect();
+    let mut samples: [Vec<Duration>; 4] = Default::default();
+    let reps = (settings.reps)(history.len).max(1);
+    let mut kept: Option<Database> = None;
+    for rep in 0..reps {
+        for applier in rotated(&appliers, rep) {
+            let db = Database::create(backend, &settings.scratch, &settings.server)?;
+            let elapsed = match applier {
+                Applier::Raw => run_raw(backend, history, &db),
+                tool => {
+                    let started = Instant::now();
+                    runner
+                        .run(history, &["apply", tool.name(), &db.url])
+                        .map(|_| started.elapsed())
+                }
+            };
+            let elapsed = match elapsed {
+                Ok(elapsed) => elapsed,
+                Err(error) => {
+                    let _ = db.remove();
+                    return Err(error);
+                }
+            };
+            progress(&format!(
+                "apply {} {}: {} {:.3} s",
+                backend.name(),
+                history.len,
+                applier.name(),
+                elapsed.as_secs_f64()
+            ));
+            samples[Applier::ALL.iter().position(|&a| a == applier).unwrap_or(0)].push(elapsed);
+            if applier == Applier::Diesel && rep + 1 == reps {
+                kept = Some(db);
+            } else {
+                db.remove()?;
+            }
+        }
+    }
+    let db = kept.ok_or_else(|| "no database was migrated by diesel".to_owned())?;
+    let checked = check(runner, history, settings, &db);
+    let removed = db.remove();
+    let check = checked?;
+    removed?;
+    Ok((
+        ApplyResult {
+            backend,
+            len: history.len,
+            samples,
+        },
+        check,
+    ))
+}
+
+fn check(
+    runner: &RunnerKind,
+    history: &History,
+    settings: &RunSettings,
+    db: &Database,
+) -> Result<CheckResult, String> {
+    runner.run(history, &["adopt", &db.url])?;
+    let output = runner.run(
+        history,
+        &[
+            "check",
+            &db.url,
+            &settings.check_rounds.to_string(),
+            &settings.check_round_ms.to_string(),
+        ],
+    )?;
+    let field = |subject: &str| -> Result<(u64, u64), String> {
+        let line = output
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(subject))
+            .ok_or_else(|| format!("the runner printed no `{subject}` line: {output}"))?;
+        let mut words = line.split_whitespace().skip(1);
+        let mut number = || -> Result<u64, String> {
+            words
+                .next()
+                .ok_or_else(|| format!("short line `{line}`"))?
+                .parse()
+                .map_err(|e| format!("`{line}`: {e}"))
+        };
+        Ok((number()?, number()?))
+    };
+    let result = CheckResult {
+        backend: settings.backend,
+        len: history.len,
+        revchain: field("revchain")?,
+        diesel: field("diesel")?,
+        floor_select1: field("floor_select1")?,
+        floor_same_shape: field("floor_same_shape")?,
+    };
+    progress(&format!(
+        "check {} {}: revchain {} ns, diesel {} ns, SELECT 1 {} ns, same query {} ns",
+        settings.backend.name(),
+        history.len,
+        result.revchain.0,
+        result.diesel.0,
+        result.floor_select1.0,
+        result.floor_same_shape.0
+    ));
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation() {
+        assert_eq!(rotated(&[1, 2, 3], 0), vec![1, 2, 3]);
+        assert_eq!(rotated(&[1, 2, 3], 1), vec![2, 3, 1]);
+        assert_eq!(rotated(&[1, 2, 3], 4), vec![2, 3, 1]);
+    }
+}

@@ -1,0 +1,301 @@
+//! The measuring process: applies a history or times the startup check, in
+//! process, on one database.
+//!
+//! The full benchmark generates one small crate per history size whose
+//! `main` embeds the history with both macros and calls [`main`]; the smoke
+//! run calls [`run`] with the history loaded at run time instead. Either way
+//! the code that is timed is the same.
+//!
+//! Commands (a URL starting with `postgres://` is PostgreSQL, anything else
+//! a SQLite file):
+//!
+//! - `apply <revchain|revchain-single|diesel> <url>`: applies everything to
+//!   an empty database; prints `in_process_ns <n>`.
+//! - `adopt <url>`: on a database diesel migrated, lets revchain adopt it, so
+//!   that both tools' bookkeeping says "at head"; prints `ok`.
+//! - `check <url> <rounds> <round_ms>`: times `Migrator::is_at_head`,
+//!   diesel's `has_pending_migration` and two single-row `SELECT`s, one call
+//!   at a time on one connection, alternating in rounds; prints one line per
+//!   subject: `<subject> <median_ns> <calls>`.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use diesel::migration::{Migration, MigrationSource};
+use diesel::pg::Pg;
+use diesel::query_builder::SqlQuery;
+use diesel::query_dsl::LoadQuery;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sqlite::Sqlite;
+use diesel::{Connection, PgConnection, QueryableByName, SqliteConnection};
+use diesel_migrations::MigrationHarness;
+use revchain::{MigrationConnection, Migrator, Revisions};
+
+/// `&S` as a [`MigrationSource`]: diesel's harness takes its source by value
+/// and `EmbeddedMigrations` is not `Clone`.
+struct BySource<'s, S>(&'s S);
+
+impl<DB: diesel::backend::Backend, S: MigrationSource<DB>> MigrationSource<DB> for BySource<'_, S> {
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<DB>>>> {
+        self.0.migrations()
+    }
+}
+
+/// The row of `SELECT 1 AS value`.
+#[derive(QueryableByName)]
+struct One {
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
+/// The same shape as revchain's version row, for the floor with the same
+/// query.
+#[derive(QueryableByName)]
+struct VersionRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    revision: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    chain_digest: Option<String>,
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    dirty_revision: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    dirty_direction: Option<String>,
+}
+
+/// The query revchain's check sends (`Bookkeeping::select_state`).
+const SAME_SHAPE: &str = "SELECT revision, chain_digest, state, dirty_revision, dirty_direction FROM \"revchain_version\" WHERE id = 1";
+
+/// The entry point of a generated runner: runs the command in the process's
+/// arguments and prints its result, or the error.
+pub fn main<S>(revisions: &'static Revisions, migrations: S) -> ExitCode
+where
+    S: MigrationSource<Sqlite> + MigrationSource<Pg>,
+{
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args, revisions, &migrations) {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one command (see the module documentation) and returns what it
+/// prints.
+pub fn run<S>(
+    args: &[String],
+    revisions: &'static Revisions,
+    migrations: &S,
+) -> Result<String, String>
+where
+    S: MigrationSource<Sqlite> + MigrationSource<Pg>,
+{
+    let url = args
+        .get(if args.first().map(String::as_str) == Some("apply") { 2 } else { 1 })
+        .ok_or_else(|| format!("usage: apply <tool> <url> | adopt <url> | check <url> <rounds> <round_ms>; got {args:?}"))?;
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let mut conn =
+            PgConnection::establish(url).map_err(|e| format!("connecting to {url}: {e}"))?;
+        command(args, &mut conn, revisions, migrations)
+    } else {
+        let mut conn =
+            SqliteConnection::establish(url).map_err(|e| format!("opening {url}: {e}"))?;
+        command(args, &mut conn, revisions, migrations)
+    }
+}
+
+fn command<C, S>(
+    args: &[String],
+    conn: &mut C,
+    revisions: &'static Revisions,
+    migrations: &S,
+) -> Result<String, String>
+where
+    C: Connection + MigrationConnection + MigrationHarness<<C as Connection>::Backend>,
+    S: MigrationSource<<C as Connection>::Backend>,
+    for<'a> SqlQuery: LoadQuery<'a, C, One> + LoadQuery<'a, C, VersionRow>,
+{
+    let word = |i: usize| args.get(i).map(String::as_str);
+    match (word(0), word(1)) {
+        (Some("apply"), Some(tool)) => {
+            let started = Instant::now();
+            match tool {
+                "revchain" | "revchain-single" => {
+                    let report = Migrator::new(revisions)
+                        .single_transaction(tool == "revchain-single")
+                        .upgrade(conn, "head")
+                        .map_err(|e| e.to_string())?;
+                    if report.steps.len() != revisions.len() {
+                        return Err(format!(
+                            "revchain applied {} of {} revisions",
+                            report.steps.len(),
+                            revisions.len()
+                        ));
+                    }
+                }
+                "diesel" => {
+                    let applied = conn
+                        .run_pending_migrations(BySource(migrations))
+                        .map_err(|e| e.to_string())?
+                        .len();
+                    if applied != revisions.len() {
+                        return Err(format!(
+                            "diesel applied {applied} of {} migrations",
+                            revisions.len()
+                        ));
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "unknown tool `{other}`: revchain, revchain-single or diesel"
+                    ));
+                }
+            }
+            Ok(format!("in_process_ns {}\n", started.elapsed().as_nanos()))
+        }
+        (Some("adopt"), Some(_)) => {
+            let migrator = Migrator::new(revisions);
+            let report = migrator.upgrade(conn, "head").map_err(|e| e.to_string())?;
+            if !report.steps.is_empty() || report.adopted.len() != revisions.len() {
+                return Err(format!(
+                    "expected revchain to adopt {} revisions and run none; it adopted {} and ran {}",
+                    revisions.len(),
+                    report.adopted.len(),
+                    report.steps.len()
+                ));
+            }
+            at_head(conn, revisions, migrations)?;
+            Ok("ok\n".to_owned())
+        }
+        (Some("check"), Some(_)) => {
+            let number = |i: usize, what: &str| -> Result<u64, String> {
+                word(i)
+                    .ok_or_else(|| format!("missing {what}"))?
+                    .parse()
+                    .map_err(|e| format!("{what}: {e}"))
+            };
+            let rounds = number(2, "rounds")?;
+            let round = Duration::from_millis(number(3, "round_ms")?);
+            check(conn, revisions, migrations, rounds, round)
+        }
+        _ => Err(format!("unknown command {args:?}")),
+    }
+}
+
+/// Fails unless both tools say the database is at head.
+fn at_head<C, S>(conn: &mut C, revisions: &'static Revisions, migrations: &S) -> Result<(), String>
+where
+    C: Connection + MigrationConnection + MigrationHarness<<C as Connection>::Backend>,
+    S: MigrationSource<<C as Connection>::Backend>,
+{
+    if !Migrator::new(revisions)
+        .is_at_head(conn)
+        .map_err(|e| e.to_string())?
+    {
+        return Err("revchain says the database is not at head".to_owned());
+    }
+    if conn
+        .has_pending_migration(BySource(migrations))
+        .map_err(|e| e.to_string())?
+    {
+        return Err("diesel says migrations are pending".to_owned());
+    }
+    Ok(())
+}
+
+/// The subjects of `check`, in the order of the first round.
+const SUBJECTS: [&str; 4] = ["revchain", "diesel", "floor_select1", "floor_same_shape"];
+
+fn check<C, S>(
+    conn: &mut C,
+    revisions: &'static Revisions,
+    migrations: &S,
+    rounds: u64,
+    round: Duration,
+) -> Result<String, String>
+where
+    C: Connection + MigrationConnection + MigrationHarness<<C as Connection>::Backend>,
+    S: MigrationSource<<C as Connection>::Backend>,
+    for<'a> SqlQuery: LoadQuery<'a, C, One> + LoadQuery<'a, C, VersionRow>,
+{
+    at_head(conn, revisions, migrations)?;
+    let migrator = Migrator::new(revisions);
+    let mut samples: [Vec<u64>; 4] = Default::default();
+    // Warm up every path once (statement caches, page cache).
+    for subject in 0..SUBJECTS.len() {
+        call(conn, &migrator, migrations, subject)?;
+    }
+    for r in 0..rounds {
+        for k in 0..SUBJECTS.len() {
+            // Rotate the order each round, so no subject always runs first.
+            let subject = (k + r as usize) % SUBJECTS.len();
+            let started = Instant::now();
+            let mut calls = 0;
+            while calls < 3 || started.elapsed() < round {
+                let before = Instant::now();
+                call(conn, &migrator, migrations, subject)?;
+                samples[subject].push(before.elapsed().as_nanos() as u64);
+                calls += 1;
+            }
+        }
+    }
+    let mut output = String::new();
+    for (subject, times) in SUBJECTS.iter().zip(samples.iter_mut()) {
+        let median = crate::stats::median_u64(times).unwrap_or(0);
+        output.push_str(&format!("{subject} {median} {}\n", times.len()));
+    }
+    Ok(output)
+}
+
+fn call<C, S>(
+    conn: &mut C,
+    migrator: &Migrator<'_>,
+    migrations: &S,
+    subject: usize,
+) -> Result<(), String>
+where
+    C: Connection + MigrationConnection + MigrationHarness<<C as Connection>::Backend>,
+    S: MigrationSource<<C as Connection>::Backend>,
+    for<'a> SqlQuery: LoadQuery<'a, C, One> + LoadQuery<'a, C, VersionRow>,
+{
+    let ok = match subject {
+        0 => migrator.is_at_head(conn).map_err(|e| e.to_string())?,
+        1 => !conn
+            .has_pending_migration(BySource(migrations))
+            .map_err(|e| e.to_string())?,
+        2 => {
+            let rows: Vec<One> = diesel::RunQueryDsl::load(
+                diesel::sql_query("SELECT CAST(1 AS BIGINT) AS value"),
+                conn,
+            )
+            .map_err(|e| e.to_string())?;
+            rows.first().map(|row| row.value) == Some(1)
+        }
+        _ => {
+            let rows: Vec<VersionRow> =
+                diesel::RunQueryDsl::load(diesel::sql_query(SAME_SHAPE), conn)
+                    .map_err(|e| e.to_string())?;
+            rows.first().is_some_and(|row| {
+                row.state == "clean"
+                    && row.revision.is_some()
+                    && row.chain_digest.is_some()
+                    && row.dirty_revision.is_none()
+                    && row.dirty_direction.is_none()
+            })
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{}` did not find the database at head",
+            SUBJECTS[subject]
+        ))
+    }
+}
