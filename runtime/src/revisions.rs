@@ -183,7 +183,10 @@ impl Revisions {
     /// let revisions = revchain::Revisions::load(std::path::Path::new("../migrations"), "migrations").unwrap();
     /// assert!(revisions.head().unwrap().dir().starts_with("migrations/"));
     /// ```
-    pub fn load(dir: &std::path::Path, display: &str) -> Result<&'static Revisions, revchain_internals::Defects> {
+    pub fn load(
+        dir: &std::path::Path,
+        display: &str,
+    ) -> Result<&'static Revisions, revchain_internals::Defects> {
         let chain = revchain_internals::load(dir, display)?;
         let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
         let revisions: Vec<Revision> = chain

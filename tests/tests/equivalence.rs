@@ -145,9 +145,15 @@ fn revisions_loaded_at_run_time_equal_the_embedded_ones() {
         assert_eq!(run_time.dir(), compile_time.dir());
         assert_eq!(run_time.up_sql(), compile_time.up_sql());
         assert_eq!(run_time.down_sql(), compile_time.down_sql());
-        assert_eq!(run_time.run_in_transaction(), compile_time.run_in_transaction());
+        assert_eq!(
+            run_time.run_in_transaction(),
+            compile_time.run_in_transaction()
+        );
         assert_eq!(run_time.checksum(), compile_time.checksum());
         assert_eq!(run_time.chain_digest(), compile_time.chain_digest());
-        assert_eq!(loaded.get(run_time.id()).map(|r| r.id()), Some(run_time.id()));
+        assert_eq!(
+            loaded.get(run_time.id()).map(|r| r.id()),
+            Some(run_time.id())
+        );
     }
 }
