@@ -493,8 +493,7 @@ impl<'r> Migrator<'r> {
     ) -> Result<Option<Step>, Error> {
         let revision = &self.revisions.as_slice()[position];
         let statements = statements(revision, direction, bk.dialect())?;
-        let rolls_back = revision.run_in_transaction() && bk.dialect() != Dialect::Mysql;
-        if rolls_back {
+        if runs_atomically(revision, bk.dialect(), &statements) {
             return conn.write_transaction(|conn| {
                 if !self.claim(conn, bk, position, direction)? {
                     return Ok(None);
@@ -834,6 +833,14 @@ impl<'r> Migrator<'r> {
             Vec::new()
         })
     }
+}
+
+/// Whether a revision's SQL and its bookkeeping share one transaction that
+/// undoes both on failure. MySQL commits DDL at once, and
+/// `run_in_transaction = false` opts out; a revision with no statement
+/// (a placeholder) has nothing to undo, so it never needs the dirty marker.
+pub(crate) fn runs_atomically<T>(revision: &Revision, dialect: Dialect, statements: &[T]) -> bool {
+    statements.is_empty() || (revision.run_in_transaction() && dialect != Dialect::Mysql)
 }
 
 /// The version diesel_migrations records for a revision: its id without `-`.

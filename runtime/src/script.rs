@@ -12,7 +12,7 @@ use revchain_internals::sql::Dialect;
 
 use crate::bookkeeping::{Bookkeeping, LogKind};
 use crate::error::{Direction, Error};
-use crate::migrator::statements;
+use crate::migrator::{runs_atomically, statements};
 use crate::{Migrator, Revision, Target};
 
 impl Migrator<'_> {
@@ -163,7 +163,7 @@ impl Migrator<'_> {
             if single {
                 script.statements(texts);
                 script.statements(&record);
-            } else if revision.run_in_transaction() && dialect != Dialect::Mysql {
+            } else if runs_atomically(revision, dialect, texts) {
                 script.begin();
                 script.statements(texts);
                 script.statements(&record);
