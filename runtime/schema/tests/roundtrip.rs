@@ -88,6 +88,23 @@ fn case(name: &str) -> (String, &'static str) {
             edit(&[("diesel::joinable!(books -> authors (author_id));", "")]),
             "",
         ),
+        "change_key_type" => (
+            edit(&[
+                (
+                    "    authors (id) {\n        id -> Integer,",
+                    "    authors (id) {\n        id -> BigInt,",
+                ),
+                ("author_id -> Integer,", "author_id -> BigInt,"),
+            ]),
+            "",
+        ),
+        "odd_names" => (
+            edit(&[(
+                "diesel::joinable!(books -> authors (author_id));",
+                "diesel::table! {\n    #[sql_name = \"we\\\"ird`name\"]\n    odd (id) {\n        id -> Integer,\n        #[sql_name = \"sp ace\"]\n        space -> Nullable<Text>,\n    }\n}\n\ndiesel::joinable!(books -> authors (author_id));",
+            )]),
+            "",
+        ),
         "rename_column" => (
             edit(&[("        name -> Text,\n", "        full_name -> Text,\n")]),
             "-- warning: table `authors` loses `name` and gains `full_name`: a rename cannot be told from a drop and an add",
@@ -248,6 +265,8 @@ cases!(
     change_primary_key,
     add_foreign_key,
     drop_foreign_key,
+    change_key_type,
+    odd_names,
     rename_column,
     everything_at_once,
 );
