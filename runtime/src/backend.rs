@@ -100,7 +100,7 @@ macro_rules! connection_basics {
         }
 
         fn load_state(&mut self, sql: &str) -> diesel::QueryResult<Vec<StateRow>> {
-            diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+            diesel::RunQueryDsl::load(CachedQuery(sql.to_owned()), self)
         }
 
         fn load_log(&mut self, sql: &str) -> diesel::QueryResult<Vec<LogRow>> {
@@ -116,6 +116,37 @@ macro_rules! connection_basics {
         }
     };
 }
+
+/// A query whose text is known only at run time (the version table's name
+/// is configurable) that diesel may still prepare once per connection and
+/// reuse. `sql_query` marks itself unsafe to cache, so every call prepared
+/// the statement again: on PostgreSQL one more round trip, on SQLite a
+/// schema lookup whose cost grows with the number of tables. Without a
+/// static query id, diesel's statement cache keys this one by its SQL text.
+/// Used for the version row: the startup check and every step read it.
+#[derive(Debug, Clone)]
+struct CachedQuery(String);
+
+impl diesel::query_builder::QueryId for CachedQuery {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for CachedQuery {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql(&self.0);
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::Query for CachedQuery {
+    type SqlType = diesel::sql_types::Untyped;
+}
+
+impl<Conn> diesel::RunQueryDsl<Conn> for CachedQuery {}
 
 /// How long a process waits for another one's migration to finish.
 pub(crate) const LOCK_WAIT_SECONDS: u32 = 600;
