@@ -15,6 +15,10 @@
 //!   --no-size                skip measurement 4 (binary size)
 //!   --no-postgres            SQLite only
 //!   --build-reps N           repetitions of each build (default 3)
+//!   --sqlite-apply-max N     longest history applied on SQLite (default 1000)
+//!   --postgres-apply-max N   longest history applied on PostgreSQL (default 10000)
+//!   --single-max N           longest history applied in one transaction
+//!                            and as a raw script (default 1000)
 //!   --report PATH            where the Markdown report goes
 //!   --chart PATH             where the SVG chart goes
 //! ```
@@ -58,6 +62,14 @@ pub struct Options {
     pub chart: PathBuf,
     /// The full run (repetitions as documented) or the smoke run (one each).
     pub smoke: bool,
+    /// SQLite histories longer than this are not applied (SQLite's DDL cost
+    /// grows with the schema: quadratic in total).
+    pub sqlite_apply_max: usize,
+    /// PostgreSQL histories longer than this are not applied.
+    pub postgres_apply_max: usize,
+    /// Longer histories are applied per revision only: in one transaction,
+    /// PostgreSQL runs out of lock slots (`max_locks_per_transaction`).
+    pub single_max: usize,
 }
 
 /// The entry point of `revchain-bench`.
@@ -121,6 +133,9 @@ fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
             root.join("tests/bench/chart.svg")
         },
         smoke,
+        sqlite_apply_max: 1_000,
+        postgres_apply_max: 10_000,
+        single_max: 1_000,
     };
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -142,12 +157,21 @@ fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
                     .parse()
                     .map_err(|e| format!("--build-reps: {e}"))?
             }
+            "--sqlite-apply-max" => options.sqlite_apply_max = number(&value(arg)?, arg)?,
+            "--postgres-apply-max" => options.postgres_apply_max = number(&value(arg)?, arg)?,
+            "--single-max" => options.single_max = number(&value(arg)?, arg)?,
             "--report" => options.report = PathBuf::from(value("--report")?),
             "--chart" => options.chart = PathBuf::from(value("--chart")?),
             other => return Err(format!("unknown option `{other}`")),
         }
     }
     Ok(options)
+}
+
+fn number(text: &str, option: &str) -> Result<usize, String> {
+    text.replace('_', "")
+        .parse()
+        .map_err(|e| format!("{option}: {e}"))
 }
 
 fn sizes(text: &str) -> Result<Vec<usize>, String> {
@@ -266,6 +290,11 @@ fn all(root: &Path, options: &Options) -> Result<(), String> {
                 (false, Backend::Sqlite) => sqlite_reps,
                 (false, Backend::Postgres) => postgres_reps,
             },
+            apply_max: match backend {
+                Backend::Sqlite => options.sqlite_apply_max,
+                Backend::Postgres => options.postgres_apply_max,
+            },
+            single_max: options.single_max,
             check_rounds: if options.smoke { 3 } else { 15 },
             check_round_ms: if options.smoke { 20 } else { 40 },
         };

@@ -114,6 +114,11 @@ pub struct CheckResult {
     pub floor_select1: (u64, u64),
     /// revchain's own query through `sql_query`, without revchain around it.
     pub floor_same_shape: (u64, u64),
+    /// The same query as a statement diesel prepares once and reuses.
+    pub floor_cached: (u64, u64),
+    /// Whether the database holds the whole schema (migrated by diesel), or
+    /// only both tools' bookkeeping (`record`: too slow to apply).
+    pub schema: bool,
 }
 
 /// Binary size at one size.
@@ -422,6 +427,12 @@ pub struct RunSettings {
     pub server: String,
     /// Repetitions of each applier, by history length.
     pub reps: fn(usize) -> usize,
+    /// Histories longer than this are not applied: the check runs on
+    /// recorded bookkeeping.
+    pub apply_max: usize,
+    /// Histories longer than this are applied per revision only (revchain
+    /// and diesel), without single-transaction mode and the raw script.
+    pub single_max: usize,
     /// Rounds of the check.
     pub check_rounds: u64,
     /// Milliseconds per subject per round.
@@ -452,6 +463,10 @@ pub fn apply_and_check(
         .iter()
         .copied()
         .filter(|&a| a != Applier::Raw || with_raw)
+        .filter(|&a| {
+            history.len <= settings.single_max || matches!(a, Applier::Revchain | Applier::Diesel)
+        })
+        .filter(|_| history.len <= settings.apply_max)
         .collect();
     let mut samples: [Vec<Duration>; 4] = Default::default();
     let reps = (settings.reps)(history.len).max(1);
@@ -490,8 +505,18 @@ pub fn apply_and_check(
             }
         }
     }
-    let db = kept.ok_or_else(|| "no database was migrated by diesel".to_owned())?;
-    let checked = check(runner, history, settings, &db);
+    let (db, schema) = match kept {
+        Some(db) => (db, true),
+        None => {
+            let db = Database::create(backend, &settings.scratch, &settings.server)?;
+            if let Err(error) = runner.run(history, &["record", &db.url]) {
+                let _ = db.remove();
+                return Err(error);
+            }
+            (db, false)
+        }
+    };
+    let checked = check(runner, history, settings, &db, schema);
     let removed = db.remove();
     let check = checked?;
     removed?;
@@ -510,6 +535,7 @@ fn check(
     history: &History,
     settings: &RunSettings,
     db: &Database,
+    schema: bool,
 ) -> Result<CheckResult, String> {
     runner.run(history, &["adopt", &db.url])?;
     let output = runner.run(
@@ -543,15 +569,18 @@ fn check(
         diesel: field("diesel")?,
         floor_select1: field("floor_select1")?,
         floor_same_shape: field("floor_same_shape")?,
+        floor_cached: field("floor_cached")?,
+        schema,
     };
     progress(&format!(
-        "check {} {}: revchain {} ns, diesel {} ns, SELECT 1 {} ns, same query {} ns",
+        "check {} {}: revchain {} ns, diesel {} ns, SELECT 1 {} ns, same query {} ns, prepared {} ns",
         settings.backend.name(),
         history.len,
         result.revchain.0,
         result.diesel.0,
         result.floor_select1.0,
-        result.floor_same_shape.0
+        result.floor_same_shape.0,
+        result.floor_cached.0
     ));
     Ok(result)
 }
