@@ -181,7 +181,15 @@ fn machine(server: &str) -> String {
     let mut text = String::new();
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let model = proc_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown".to_owned());
-    let memory = proc_field("/proc/meminfo", "MemTotal").unwrap_or_else(|| "unknown".to_owned());
+    let memory = proc_field("/proc/meminfo", "MemTotal")
+        .and_then(|kb| {
+            kb.trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
     let os = proc_field("/etc/os-release", "PRETTY_NAME").unwrap_or_else(|| "unknown".to_owned());
     let kernel = command_line("uname", &["-r"]).unwrap_or_default();
     let rustc = command_line("rustc", &["-V"]).unwrap_or_else(|| "unknown".to_owned());
