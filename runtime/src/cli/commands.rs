@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::args::{
-    CurrentArgs, DbCommand, DowngradeArgs, HistoryArgs, ShowArgs, StampArgs, UpgradeArgs,
+    CheckArgs, CurrentArgs, DbCommand, DowngradeArgs, HistoryArgs, ShowArgs, StampArgs, UpgradeArgs,
 };
 use super::connection::with_connection;
 use super::error::CliError;
@@ -23,7 +23,7 @@ pub(crate) fn run(session: &mut Session<'_>, command: &DbCommand) -> Result<(), 
         DbCommand::History(args) => history(session, args),
         DbCommand::Heads => heads(session),
         DbCommand::Show(args) => show(session, args),
-        DbCommand::Check => check(session),
+        DbCommand::Check(args) => check(session, args),
         DbCommand::Verify => verify(session),
     }
 }
@@ -34,7 +34,7 @@ fn alembic_name(id: Option<&str>) -> &str {
 }
 
 /// `base` or the id in backticks, for sentences.
-fn sentence_name(id: Option<&str>) -> String {
+pub(crate) fn sentence_name(id: Option<&str>) -> String {
     id.map_or_else(|| "base".to_owned(), |id| format!("`{id}`"))
 }
 
@@ -357,7 +357,7 @@ fn chain_summary(revisions: &Revisions) -> String {
     }
 }
 
-fn check(session: &mut Session<'_>) -> Result<(), CliError> {
+fn check(session: &mut Session<'_>, args: &CheckArgs) -> Result<(), CliError> {
     let revisions = match &session.source {
         // Valid by construction: the compiler checked it.
         Source::Embedded(revisions) => *revisions,
@@ -366,18 +366,52 @@ fn check(session: &mut Session<'_>) -> Result<(), CliError> {
             session.revisions()?
         }
     };
+    let Some(schema) = &args.schema else {
+        if session.output.json() {
+            session.output.print_json(&json!({
+                "ok": true,
+                "revisions": revisions.len(),
+                "root": revisions.iter().next().map(Revision::id),
+                "head": revisions.head().map(Revision::id),
+            }));
+        } else {
+            session.output.print(&format!(
+                "{} {}",
+                session.output.paint("ok:", Style::Ok),
+                chain_summary(revisions)
+            ));
+        }
+        return Ok(());
+    };
+    let comparison =
+        super::autogenerate::compare_with_head(session, schema.as_deref(), &args.ignore_tables)?;
+    let head = sentence_name(comparison.head);
+    if !comparison.diff.is_empty() {
+        return Err(CliError::message(
+            comparison.diff.describe(),
+            format!(
+                "`{}` and the database at {head} differ: write a revision with `revchain revision -m MESSAGE --autogenerate`, or change the models back",
+                comparison.schema
+            ),
+        ));
+    }
     if session.output.json() {
         session.output.print_json(&json!({
             "ok": true,
             "revisions": revisions.len(),
             "root": revisions.iter().next().map(Revision::id),
             "head": revisions.head().map(Revision::id),
+            "schema": comparison.schema,
+            "operations": [],
         }));
     } else {
+        let ok = session.output.paint("ok:", Style::Ok);
+        session
+            .output
+            .print(&format!("{ok} {}", chain_summary(revisions)));
         session.output.print(&format!(
-            "{} {}",
-            session.output.paint("ok:", Style::Ok),
-            chain_summary(revisions)
+            "{ok} no new upgrade operations detected: `{}` matches the database at {head}",
+            comparison.schema
         ));
     }
     Ok(())

@@ -30,6 +30,19 @@ pub(crate) enum CliError {
         source: std::io::Error,
     },
 
+    /// diesel's `schema.rs` cannot be read: every defect, with its position.
+    #[error("{0}")]
+    Models(revchain_schema::ParseErrors),
+
+    /// A step failed: what was being done, and why.
+    #[error("{context}{}", help.as_ref().map(|h| format!("\n  = help: {h}")).unwrap_or_default())]
+    Context {
+        context: String,
+        help: Option<String>,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+
     /// Anything else: what is wrong, and what to do.
     #[error("{message}{}", help.as_ref().map(|h| format!("\n  = help: {h}")).unwrap_or_default())]
     Message {
@@ -50,6 +63,18 @@ impl CliError {
         CliError::Message {
             message: message.into(),
             help: None,
+        }
+    }
+
+    pub(crate) fn context(
+        context: impl Into<String>,
+        help: Option<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        CliError::Context {
+            context: context.into(),
+            help,
+            source: source.into(),
         }
     }
 

@@ -61,6 +61,7 @@
 //! ```
 
 mod args;
+mod autogenerate;
 mod commands;
 pub(crate) mod connection;
 mod error;
@@ -77,8 +78,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::{
-    Cli, Command, CurrentArgs, DbArgs, DbCommand, DialectArg, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, RevisionArgs, ShowArgs, StampArgs, UpgradeArgs,
+    CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DialectArg, DowngradeArgs, Format,
+    GlobalArgs, HistoryArgs, RevisionArgs, ShowArgs, StampArgs, UpgradeArgs,
 };
 pub use url::redact_url;
 
@@ -308,6 +309,18 @@ impl Session<'_> {
             },
             other => other,
         })
+    }
+
+    /// The database URL if anything gives one, parsed; its password is
+    /// hidden from all output from now on.
+    fn find_database_url(&self) -> Result<Option<DatabaseUrl>, CliError> {
+        match self
+            .settings
+            .find_database_url(self.default_url.as_deref())?
+        {
+            Some(_) => self.database_url().map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The connection, opened on first use.

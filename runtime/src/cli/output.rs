@@ -158,6 +158,10 @@ impl Output {
             }
             return;
         }
+        if let CliError::Models(errors) = error {
+            self.models(errors);
+            return;
+        }
         let message = error.to_string();
         let causes = causes(error, &message);
         if self.json() {
@@ -173,6 +177,39 @@ impl Output {
             text.push_str(&cause);
         }
         let text = self.clean(&text);
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    }
+
+    /// Each defect of a `schema.rs` as `error: file:line:column: …` on
+    /// stderr, or `{"error": {…, "schema_errors": […]}}` in JSON mode.
+    fn models(&self, errors: &revchain_schema::ParseErrors) {
+        if self.json() {
+            self.print_json(&json!({
+                "error": {
+                    "message": format!(
+                        "cannot read the models in `{}`: {} error{}",
+                        errors.errors.first().map_or("", |e| e.file.as_str()),
+                        errors.errors.len(),
+                        if errors.errors.len() == 1 { "" } else { "s" }
+                    ),
+                    "causes": [],
+                    "schema_errors": errors.errors.iter().map(|e| json!({
+                        "file": e.file,
+                        "line": e.line,
+                        "column": e.column,
+                        "message": e.message,
+                    })).collect::<Vec<_>>(),
+                }
+            }));
+            return;
+        }
+        let prefix = paint("error:", Style::Error, self.colour_stderr);
+        let text: Vec<String> = errors
+            .errors
+            .iter()
+            .map(|error| format!("{prefix} {error}"))
+            .collect();
+        let text = self.clean(&text.join("\n"));
         let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
 

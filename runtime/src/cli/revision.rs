@@ -1,6 +1,8 @@
 //! `revision -m MESSAGE`: a new revision directory on top of the head, and
 //! `HEAD` pointing at it. Refuses a directory that breaks the rules, and
-//! writes nothing when it fails.
+//! writes nothing when it fails. With `--autogenerate`, `up.sql` and
+//! `down.sql` hold the difference between diesel's `schema.rs` and the
+//! database at head; nothing is written when there is none.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -53,22 +55,71 @@ pub(crate) fn revision(session: &mut Session<'_>, args: &RevisionArgs) -> Result
         revchain_internals::slugify(message.lines().next().unwrap_or(message))
     );
     let shown = format!("{display}/{dir_name}");
+    let (display, path) = (display.clone(), path.clone());
+    let mut operations = Vec::new();
+    let mut warnings = Vec::new();
+    let files = if args.autogenerate {
+        let comparison = super::autogenerate::compare_with_head(
+            session,
+            args.schema.as_deref(),
+            &args.ignore_tables,
+        )?;
+        if comparison.diff.is_empty() {
+            if session.output.json() {
+                session.output.print_json(&json!({
+                    "id": null,
+                    "parent": parent,
+                    "message": message,
+                    "dir": null,
+                    "operations": [],
+                    "warnings": [],
+                }));
+            } else {
+                session.output.print(&format!(
+                    "no changes in schema detected: `{}` matches the database at {}; nothing written",
+                    comparison.schema,
+                    super::commands::sentence_name(comparison.head)
+                ));
+            }
+            return Ok(());
+        }
+        let migration = revchain_schema::render(&comparison.diff, comparison.dialect);
+        operations = comparison.diff.lines();
+        warnings = migration.warnings.clone();
+        Some((migration.up_sql, migration.down_sql))
+    } else {
+        None
+    };
+    for line in &operations {
+        session.output.log(&format!("Detected {line}"));
+    }
     write(
-        path,
-        display,
+        &path,
+        &display,
         &dir_name,
         &id,
         parent.as_deref(),
         message,
         exists,
+        files,
     )?;
+    for warning in &warnings {
+        session.output.warn(warning);
+    }
     if session.output.json() {
-        session.output.print_json(&json!({
+        let mut value = json!({
             "id": id,
             "parent": parent,
             "message": message,
             "dir": shown,
-        }));
+        });
+        if args.autogenerate
+            && let Some(map) = value.as_object_mut()
+        {
+            map.insert("operations".into(), json!(operations));
+            map.insert("warnings".into(), json!(warnings));
+        }
+        session.output.print_json(&value);
     } else {
         session
             .output
@@ -103,7 +154,8 @@ fn new_id(args: &RevisionArgs) -> Result<String, CliError> {
 
 /// Writes the revision and `HEAD`, then checks the result with the
 /// compiler's rules; on any failure, removes what it wrote and puts `HEAD`
-/// back.
+/// back. `files` are `up.sql` and `down.sql`, else templates.
+#[allow(clippy::too_many_arguments)]
 fn write(
     root: &Path,
     display: &str,
@@ -112,6 +164,7 @@ fn write(
     parent: Option<&str>,
     message: &str,
     root_existed: bool,
+    files: Option<(String, String)>,
 ) -> Result<(), CliError> {
     let dir = root.join(dir_name);
     let head_path = root.join("HEAD");
@@ -149,9 +202,12 @@ fn write(
         std::fs::create_dir(&dir)
             .map_err(|e| CliError::io(format!("cannot create `{display}/{dir_name}`"), e))?;
         created_dir.set(true);
+        let (up_sql, down_sql) = files
+            .clone()
+            .unwrap_or_else(|| (up_template(id, parent, message), down_template(id)));
         let files = [
-            ("up.sql", up_template(id, parent, message)),
-            ("down.sql", down_template(id)),
+            ("up.sql", up_sql),
+            ("down.sql", down_sql),
             ("metadata.toml", metadata(parent, message)),
         ];
         for (name, contents) in files {

@@ -10,7 +10,10 @@
 //! 5. the application's default, for an embedded command.
 //!
 //! The directory: `--dir`, then `dir` in the config files (relative to the
-//! file that names it), then `./migrations`. The version table:
+//! file that names it), then `./migrations`. The models of
+//! `--autogenerate` and `check --schema`: `--schema`, then `schema` in the
+//! config files (relative to the file that names it), then
+//! `src/schema.rs`. The version table:
 //! `--version-table`, then `version_table` in the config files, then the
 //! application's default, then `revchain_version`.
 
@@ -27,6 +30,7 @@ use super::error::CliError;
 struct ConfigFile {
     database_url: Option<String>,
     dir: Option<PathBuf>,
+    schema: Option<PathBuf>,
     version_table: Option<String>,
 }
 
@@ -43,6 +47,8 @@ pub(crate) struct Settings {
     pub(crate) database_url: Option<Sourced<String>>,
     /// The directory and how to show it in messages.
     pub(crate) dir: Option<(PathBuf, String)>,
+    /// diesel's `schema.rs` and how to show it in messages.
+    pub(crate) schema: Option<(PathBuf, String)>,
     pub(crate) version_table: Option<String>,
 }
 
@@ -60,7 +66,7 @@ impl Settings {
                         "invalid config file `{shown}`: {}",
                         e.to_string().trim_end().replace('\n', "\n  ")
                     ),
-                    "the keys are `database_url`, `dir` and `version_table`",
+                    "the keys are `database_url`, `dir`, `schema` and `version_table`",
                 )
             })?;
             if let Some(url) = file.database_url {
@@ -69,15 +75,23 @@ impl Settings {
                     origin: format!("`database_url` in `{shown}`"),
                 });
             }
-            if let Some(dir) = file.dir {
-                let base = path.parent().unwrap_or(Path::new(""));
-                let dir = if dir.is_absolute() {
-                    dir
+            let base = path.parent().unwrap_or(Path::new(""));
+            let relative = |file: PathBuf| {
+                if file.is_absolute() {
+                    file
                 } else {
-                    base.join(dir)
-                };
+                    base.join(file)
+                }
+            };
+            if let Some(dir) = file.dir {
+                let dir = relative(dir);
                 let display = display_dir(&dir);
                 settings.dir = Some((dir, display));
+            }
+            if let Some(schema) = file.schema {
+                let schema = relative(schema);
+                let display = display_dir(&schema);
+                settings.schema = Some((schema, display));
             }
             if let Some(table) = file.version_table {
                 settings.version_table = Some(table);
@@ -97,36 +111,43 @@ impl Settings {
 
     /// The database URL, following the order in the module documentation.
     pub(crate) fn database_url(&self, default: Option<&str>) -> Result<Sourced<String>, CliError> {
+        self.find_database_url(default)?.ok_or_else(|| {
+            CliError::message(
+                "no database URL given",
+                "pass `--database-url URL`, set `database_url` in a `--config-file`, or set `DATABASE_URL` in the environment or in `.env`",
+            )
+        })
+    }
+
+    /// The database URL, if anything gives one.
+    pub(crate) fn find_database_url(
+        &self,
+        default: Option<&str>,
+    ) -> Result<Option<Sourced<String>>, CliError> {
         if let Some(url) = &self.database_url {
-            return Ok(url.clone());
+            return Ok(Some(url.clone()));
         }
         if let Some(url) = std::env::var_os("DATABASE_URL").filter(|v| !v.is_empty()) {
             return match url.into_string() {
-                Ok(value) => Ok(Sourced {
+                Ok(value) => Ok(Some(Sourced {
                     value,
                     origin: "the `DATABASE_URL` environment variable".to_owned(),
-                }),
+                })),
                 Err(_) => Err(CliError::bare(
                     "the `DATABASE_URL` environment variable is not valid UTF-8",
                 )),
             };
         }
         if let Some(url) = dotenv_database_url()? {
-            return Ok(Sourced {
+            return Ok(Some(Sourced {
                 value: url,
                 origin: "`DATABASE_URL` in `.env`".to_owned(),
-            });
+            }));
         }
-        if let Some(url) = default {
-            return Ok(Sourced {
-                value: url.to_owned(),
-                origin: "the application's default".to_owned(),
-            });
-        }
-        Err(CliError::message(
-            "no database URL given",
-            "pass `--database-url URL`, set `database_url` in a `--config-file`, or set `DATABASE_URL` in the environment or in `.env`",
-        ))
+        Ok(default.map(|url| Sourced {
+            value: url.to_owned(),
+            origin: "the application's default".to_owned(),
+        }))
     }
 }
 

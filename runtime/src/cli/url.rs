@@ -100,6 +100,23 @@ fn scheme(url: &str) -> Option<&str> {
     .then_some(scheme)
 }
 
+/// `url` with its database (the first path segment) replaced by `database`,
+/// or removed with `None`; the rest (user, password, host, query) kept.
+pub(crate) fn with_database(url: &str, database: Option<&str>) -> String {
+    let start = scheme(url).map_or(0, |scheme| scheme.len() + 3);
+    let rest = &url[start..];
+    let authority_end = start + rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let tail = &url[authority_end..];
+    let path_end = authority_end + tail.find(['?', '#']).unwrap_or(tail.len());
+    let mut out = url[..authority_end].to_owned();
+    if let Some(database) = database {
+        out.push('/');
+        out.push_str(database);
+    }
+    out.push_str(&url[path_end..]);
+    out
+}
+
 /// The `user:password@` part of a `scheme://` URL, as a range of `url`.
 fn userinfo(url: &str) -> Option<(usize, usize)> {
     let scheme = scheme(url)?;
@@ -275,6 +292,29 @@ mod tests {
         assert_eq!(
             redact_url("postgres://u:a@h/d?sslpassword=b"),
             "postgres://u:***@h/d?sslpassword=***"
+        );
+    }
+
+    #[test]
+    fn the_database_of_a_url_is_replaced() {
+        assert_eq!(
+            with_database(
+                "postgres://u:p@h:5432/app?sslmode=disable",
+                Some("postgres")
+            ),
+            "postgres://u:p@h:5432/postgres?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h", Some("scratch")),
+            "postgres://u@h/scratch"
+        );
+        assert_eq!(
+            with_database("mysql://root:p@h:3306/app", None),
+            "mysql://root:p@h:3306"
+        );
+        assert_eq!(
+            with_database("mysql://root@h/app?ssl_mode=required", None),
+            "mysql://root@h?ssl_mode=required"
         );
     }
 
