@@ -12,6 +12,12 @@
 //! cargo run -p revchain --features cli --example blog -- db downgrade -1
 //! ```
 //!
+//! The models are in `blog/schema.rs`; CI checks that they match the
+//! history (`revchain --dir migrations check --schema
+//! runtime/examples/blog/schema.rs`), and `revchain revision -m "…"
+//! --autogenerate --schema runtime/examples/blog/schema.rs` writes the
+//! revision after an edit.
+//!
 //! `serve` refuses to start unless the database is at the embedded head: it
 //! says which revision the database is at, and to run `blog db upgrade`.
 //! Then it publishes a post and prints the front page, as a stand-in for
@@ -81,55 +87,11 @@ fn main() -> ExitCode {
     }
 }
 
-mod schema {
-    diesel::table! {
-        users (id) {
-            id -> Integer,
-            name -> Text,
-            email -> Nullable<Text>,
-        }
-    }
-
-    diesel::table! {
-        posts (id) {
-            id -> Integer,
-            author_id -> Integer,
-            title -> Text,
-            body -> Text,
-            published -> Bool,
-            published_at -> Nullable<Text>,
-        }
-    }
-
-    diesel::table! {
-        tags (id) {
-            id -> Integer,
-            name -> Text,
-        }
-    }
-
-    diesel::table! {
-        post_tags (post_id, tag_id) {
-            post_id -> Integer,
-            tag_id -> Integer,
-        }
-    }
-
-    diesel::table! {
-        comments (id) {
-            id -> Integer,
-            post_id -> Integer,
-            author_id -> Integer,
-            body -> Text,
-        }
-    }
-
-    diesel::joinable!(posts -> users (author_id));
-    diesel::joinable!(post_tags -> posts (post_id));
-    diesel::joinable!(post_tags -> tags (tag_id));
-    diesel::joinable!(comments -> posts (post_id));
-    diesel::allow_tables_to_appear_in_same_query!(users, posts, tags, post_tags, comments);
-}
+/// The models, `diesel::table!` as `diesel print-schema` writes them: a
+/// file of their own, so that `revchain check --schema` and `revision
+/// --autogenerate` can read it.
+#[path = "blog/schema.rs"]
+mod schema;
 
 type Failure = Box<dyn std::error::Error>;
 
@@ -209,7 +171,7 @@ fn publish(conn: &mut SqliteConnection, title: &str) -> Result<(), Failure> {
                 posts::body.eq("Migrated by the same binary that serves it."),
                 posts::published.eq(true),
                 posts::published_at.eq(diesel::dsl::sql::<
-                    diesel::sql_types::Nullable<diesel::sql_types::Text>,
+                    diesel::sql_types::Nullable<diesel::sql_types::Timestamp>,
                 >("CURRENT_TIMESTAMP")),
             ))
             .execute(conn)?;
