@@ -12,6 +12,7 @@ mod embedded;
 mod json;
 mod listing;
 mod revision;
+mod schema;
 mod settings;
 mod sql;
 
