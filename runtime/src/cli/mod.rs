@@ -8,6 +8,14 @@
 //! `history`, `heads`, `show`, `check` (and `verify`), plus `revision` in the
 //! standalone binary.
 //!
+//! - **Models.** `revision --autogenerate` and `check --schema` compare
+//!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or
+//!   `src/schema.rs`) with the database at head, through the
+//!   `revchain-schema` engine. The database at head is a scratch database
+//!   upgraded to head and removed afterwards, on error too: a temporary
+//!   SQLite file without a URL or with a SQLite one, else a database
+//!   `revchain_scratch_<pid>_<nanos>` created on the URL's server. The
+//!   database the URL names is never touched.
 //! - **Streams.** Results (`history`, `current`, `heads`, `show`, `check`,
 //!   `revision`, `--sql` scripts) go to stdout. The progress of `upgrade`,
 //!   `downgrade` and `stamp` is a log, on stderr, as Alembic logs it:
