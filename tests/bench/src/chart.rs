@@ -208,11 +208,11 @@ fn render_panel(svg: &mut String, panel: &Panel, x0: f64, y0: f64) {
                 );
             }
         }
-        let lx = x0 + LEFT + (i % 2) as f64 * 190.0;
+        let lx = x0 + LEFT - 20.0 + (i % 2) as f64 * 185.0;
         let ly = py0 + 52.0 + (i / 2) as f64 * 16.0;
         let _ = writeln!(
             svg,
-            r#"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{dash}/><text x="{}" y="{}">{}</text>"#,
+            r#"<line x1="{lx}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2"{dash}/><text x="{}" y="{}" font-size="11">{}</text>"#,
             ly - 4.0,
             lx + 24.0,
             ly - 4.0,
