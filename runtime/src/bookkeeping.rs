@@ -10,6 +10,7 @@
 
 use revchain_internals::Checksum;
 use revchain_internals::sql::Dialect;
+pub use revchain_internals::sql::quote_identifier;
 
 /// What the log records about a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,33 +30,6 @@ impl LogKind {
             LogKind::Adopt => "adopt",
         }
     }
-}
-
-/// Quotes an identifier for `dialect`: `"name"` with `"` doubled, or
-/// `` `name` `` with `` ` `` doubled on MySQL.
-///
-/// ```
-/// use revchain::quote_identifier;
-/// use revchain::Dialect;
-///
-/// assert_eq!(quote_identifier(Dialect::Postgres, "my \"table\""), "\"my \"\"table\"\"\"");
-/// assert_eq!(quote_identifier(Dialect::Mysql, "a`b"), "`a``b`");
-/// ```
-pub fn quote_identifier(dialect: Dialect, name: &str) -> String {
-    let quote = match dialect {
-        Dialect::Mysql => '`',
-        _ => '"',
-    };
-    let mut quoted = String::with_capacity(name.len() + 2);
-    quoted.push(quote);
-    for c in name.chars() {
-        if c == quote {
-            quoted.push(quote);
-        }
-        quoted.push(c);
-    }
-    quoted.push(quote);
-    quoted
 }
 
 /// Quotes a string literal for `dialect`: `'` doubled, and on MySQL `\`

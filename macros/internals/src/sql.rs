@@ -175,6 +175,33 @@ impl fmt::Display for SplitError {
 
 impl std::error::Error for SplitError {}
 
+/// Quotes an identifier for `dialect`: `"name"` with `"` doubled, or
+/// `` `name` `` with `` ` `` doubled on MySQL. The one quoting rule of the
+/// runtime, the offline scripts and the autogenerate engine.
+///
+/// ```
+/// use revchain_internals::sql::{quote_identifier, Dialect};
+///
+/// assert_eq!(quote_identifier(Dialect::Postgres, "my \"table\""), "\"my \"\"table\"\"\"");
+/// assert_eq!(quote_identifier(Dialect::Mysql, "a`b"), "`a``b`");
+/// ```
+pub fn quote_identifier(dialect: Dialect, name: &str) -> String {
+    let quote = match dialect {
+        Dialect::Mysql => '`',
+        _ => '"',
+    };
+    let mut quoted = String::with_capacity(name.len() + 2);
+    quoted.push(quote);
+    for c in name.chars() {
+        if c == quote {
+            quoted.push(quote);
+        }
+        quoted.push(c);
+    }
+    quoted.push(quote);
+    quoted
+}
+
 /// Splits `sql` into its statements, in order, following `dialect`'s rules.
 ///
 /// Empty statements (`;;`) and statements made of comments only are left out,

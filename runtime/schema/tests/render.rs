@@ -35,18 +35,6 @@ fn statements(sql: &str) -> Vec<String> {
 const USERS: &str = "diesel::table! { users { id -> Integer, name -> Text, } }";
 
 #[test]
-fn quote_identifier_is_revchains() {
-    for name in ["users", "we\"ird", "back`tick", "sp ace", "ünï", ""] {
-        for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
-            assert_eq!(
-                revchain_schema::quote_identifier(dialect, name),
-                revchain::quote_identifier(dialect, name)
-            );
-        }
-    }
-}
-
-#[test]
 fn every_name_is_quoted() {
     let models = r#"diesel::table! { #[sql_name = "we\"ird"] t { id -> Integer, #[sql_name = "a`b"] c -> Nullable<Text>, } }"#;
     let m = migration(models, "", Dialect::Postgres);
