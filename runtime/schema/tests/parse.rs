@@ -26,8 +26,7 @@ fn fk(columns: &[&str], table: &str, referenced: &[&str]) -> ForeignKey {
 
 #[test]
 fn the_example_schema_as_diesel_prints_it() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/example_schema.rs");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/blog/schema.rs");
     let schema = parse_file(&path).unwrap();
     let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["comments", "post_tags", "posts", "tags", "users"]);

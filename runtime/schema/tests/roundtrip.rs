@@ -18,7 +18,8 @@ use revchain_schema::{Introspect, Migration, Schema, compare, introspect, parse_
 use revchain_tests::{TestDatabase, TestSqlite};
 
 const BASE: &str = include_str!("fixtures/library/schema.rs");
-const EXAMPLE: &str = include_str!("fixtures/example_schema.rs");
+/// The blog example's models: the example history at head.
+const EXAMPLE: &str = include_str!("../../examples/blog/schema.rs");
 
 /// `BASE` with each `(from, to)` replaced, once.
 fn edit(edits: &[(&str, &str)]) -> String {
@@ -275,7 +276,7 @@ cases!(
 /// print-schema` prints it: no difference.
 fn example<C: MigrationConnection + Introspect>(conn: &mut C) {
     revchain::upgrade_to_head(conn, &revchain_tests::EXAMPLE).unwrap();
-    let models = parse_str(EXAMPLE, "example_schema.rs").unwrap_or_else(|e| panic!("{e}"));
+    let models = parse_str(EXAMPLE, "schema.rs").unwrap_or_else(|e| panic!("{e}"));
     let database = read(conn);
     let diff = compare(&models, &database, &[]);
     assert!(diff.is_empty(), "{}", diff.describe());
