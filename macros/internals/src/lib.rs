@@ -24,6 +24,7 @@ mod defect;
 mod discover;
 mod metadata;
 mod naming;
+pub mod packed;
 mod sha256;
 pub mod sql;
 mod suggest;
@@ -33,7 +34,7 @@ use std::path::Path;
 pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_checksum};
 pub use defect::{Defect, DefectKind, Defects};
 pub use metadata::METADATA_KEYS;
-pub use naming::{MAX_ID_LEN, slugify, split_directory_name, validate_id};
+pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
 
 use chain::{Node, Parent};
 use discover::{HeadFile, MetadataFile};
@@ -184,7 +185,7 @@ pub fn load(dir: &Path, display: &str) -> Result<Chain, Defects> {
         revisions.push(LoadedRevision {
             message: metadata
                 .message
-                .unwrap_or_else(|| found.slug.replace('_', " ")),
+                .unwrap_or_else(|| default_message(&found.slug)),
             run_in_transaction: metadata.run_in_transaction.unwrap_or(true),
             parent: metadata.parent,
             id: found.id,

@@ -74,6 +74,16 @@ pub fn split_directory_name(name: &str) -> Result<(&str, &str), String> {
     Ok((id, slug))
 }
 
+/// The message of a revision whose `metadata.toml` sets none: its slug, with
+/// `_` read as spaces.
+///
+/// ```
+/// assert_eq!(revchain_internals::default_message("create_users"), "create users");
+/// ```
+pub fn default_message(slug: &str) -> String {
+    slug.replace('_', " ")
+}
+
 /// Turns a message into a slug: lowercase ASCII words joined by `_`.
 ///
 /// ```
