@@ -1,98 +1,75 @@
 //! Turning a valid chain into a `revchain::Revisions` expression.
 //!
-//! The SQL is embedded with `include_str!` of each file, so that cargo
-//! re-expands the macro when a file changes or disappears; `HEAD` and each
-//! `metadata.toml` are included for the same reason. Every path in the output
-//! is absolute (`::revchain::__private::…`).
+//! The chain is written in its packed form (`revchain_internals::packed`):
+//! one string literal holding every `up.sql` and `down.sql`, and one byte
+//! string indexing it. Both come from the bytes the rules were checked on, so
+//! what is embedded is exactly what was validated. A few literals instead of
+//! a struct per revision keep the expansion cheap to type-check and the
+//! binary close to the size of its SQL.
+//!
+//! Every file that was read is also named in an `include_str!`, so that
+//! cargo re-expands the macro when one changes or disappears; those go into
+//! one unused constant (a `concat!`, which costs the compiler far less than
+//! an array of thousands of references), not into the binary. Every path in the output is
+//! absolute (`::revchain::__private::…`).
 
-use proc_macro2::{Literal, TokenStream};
+use std::path::Path;
+
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::quote;
-use revchain_internals::{Checksum, LoadedRevision};
+use revchain_internals::packed;
 
 use crate::validate::Located;
 
-pub(crate) fn expand(located: &Located) -> TokenStream {
-    let revisions = located.chain.revisions();
-    let count = revisions.len();
-    let head = path_literal(&located.dir.join("HEAD"));
-    let head_tracking = located
-        .dir
-        .join("HEAD")
-        .exists()
-        .then(|| quote! { const _: &[u8] = ::core::include_bytes!(#head); });
-    let metadata_tracking = revisions.iter().filter_map(|revision| {
-        let path = located.dir.join(&revision.dir_name).join("metadata.toml");
-        path.exists().then(|| {
-            let path = path_literal(&path);
-            quote! { const _: &[u8] = ::core::include_bytes!(#path); }
-        })
-    });
-    let entries = revisions
-        .iter()
-        .map(|revision| revision_tokens(located, revision));
+pub(crate) fn expand(located: &Located, span: Span) -> syn::Result<TokenStream> {
+    let packed = packed::pack(&located.chain).map_err(|error| {
+        syn::Error::new(
+            span,
+            format!("revchain could not embed this chain: {error}\n  = help: this is a bug in revchain; please report it with the migrations directory"),
+        )
+    })?;
+    let text = Literal::string(&packed.text);
+    let index = Literal::byte_string(&packed.index);
+    let tracked = tracked_files(located);
+    let tracked = tracked.iter().map(|path| path_literal(path));
 
-    let mut by_id: Vec<usize> = (0..count).collect();
-    by_id.sort_by(|a, b| revisions[*a].id.cmp(&revisions[*b].id));
-    let by_id = by_id.into_iter().map(|index| index as u32);
-
-    quote! {
+    Ok(quote! {
         {
-            #head_tracking
-            #(#metadata_tracking)*
-            static REVISIONS: [::revchain::__private::Revision; #count] = [#(#entries),*];
-            static BY_ID: [u32; #count] = [#(#by_id),*];
-            ::revchain::__private::Revisions::__new(&REVISIONS, &BY_ID)
+            const _: &str = ::core::concat!(#(::core::include_str!(#tracked)),*);
+            fn chain() -> &'static ::revchain::__private::EmbeddedChain {
+                static CHAIN: ::revchain::__private::EmbeddedChain =
+                    ::revchain::__private::EmbeddedChain::new(#text, #index);
+                &CHAIN
+            }
+            ::revchain::__private::Revisions::__embedded(chain)
+        }
+    })
+}
+
+/// Every file the chain was read from: `HEAD`, and each revision's
+/// `metadata.toml`, `up.sql` and `down.sql` that exist.
+fn tracked_files(located: &Located) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::with_capacity(1 + 3 * located.chain.len());
+    let head = located.dir.join("HEAD");
+    if head.exists() {
+        files.push(head);
+    }
+    for revision in located.chain.revisions() {
+        let dir = located.dir.join(&revision.dir_name);
+        // Every revision but the root names its parent in `metadata.toml`:
+        // only the root's may be missing.
+        let metadata = dir.join("metadata.toml");
+        if revision.parent.is_some() || metadata.exists() {
+            files.push(metadata);
+        }
+        files.push(dir.join("up.sql"));
+        if revision.down_sql.is_some() {
+            files.push(dir.join("down.sql"));
         }
     }
+    files
 }
 
-fn revision_tokens(located: &Located, revision: &LoadedRevision) -> TokenStream {
-    let dir = located.dir.join(&revision.dir_name);
-    let id = &revision.id;
-    let parent = option_str(revision.parent.as_deref());
-    let message = &revision.message;
-    let shown_dir = &revision.dir;
-    let up_path = path_literal(&dir.join("up.sql"));
-    let down_sql = match &revision.down_sql {
-        Some(_) => {
-            let down_path = path_literal(&dir.join("down.sql"));
-            quote! { ::core::option::Option::Some(::core::include_str!(#down_path)) }
-        }
-        None => quote! { ::core::option::Option::None },
-    };
-    let run_in_transaction = revision.run_in_transaction;
-    let checksum = checksum_tokens(&revision.checksum);
-    let chain_digest = checksum_tokens(&revision.chain_digest);
-    quote! {
-        ::revchain::__private::Revision::__new(::revchain::__private::RevisionParts {
-            id: #id,
-            parent: #parent,
-            message: #message,
-            dir: #shown_dir,
-            up_sql: ::core::include_str!(#up_path),
-            down_sql: #down_sql,
-            run_in_transaction: #run_in_transaction,
-            checksum: #checksum,
-            chain_digest: #chain_digest,
-        })
-    }
-}
-
-fn option_str(value: Option<&str>) -> TokenStream {
-    match value {
-        Some(value) => quote! { ::core::option::Option::Some(#value) },
-        None => quote! { ::core::option::Option::None },
-    }
-}
-
-fn checksum_tokens(checksum: &Checksum) -> TokenStream {
-    let bytes = checksum
-        .as_bytes()
-        .iter()
-        .map(|byte| Literal::u8_unsuffixed(*byte));
-    quote! { ::revchain::__private::Checksum::from_bytes([#(#bytes),*]) }
-}
-
-fn path_literal(path: &std::path::Path) -> Literal {
+fn path_literal(path: &Path) -> Literal {
     Literal::string(&path.to_string_lossy())
 }

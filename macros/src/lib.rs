@@ -4,7 +4,7 @@
 //! Like `thiserror` and `serde_derive`, this file only parses the input and
 //! calls the named stages: [`parse`] the arguments, [`validate`] the
 //! directory with the shared `revchain-internals` rules, and [`expand`] the
-//! valid chain into a static array.
+//! valid chain into its packed form: two literals.
 
 use proc_macro::TokenStream;
 use syn::parse_macro_input;
@@ -21,7 +21,7 @@ mod validate;
 pub fn embed_revisions(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as parse::Input);
     validate::load(&input)
-        .map(|located| expand::expand(&located))
+        .and_then(|located| expand::expand(&located, input.span))
         .unwrap_or_else(|error| {
             // Several errors become several `compile_error!` invocations in a
             // row, which is not an expression: a block holds them, so that

@@ -62,6 +62,11 @@ pub use target::{MIN_PREFIX_LEN, Target};
 /// ```
 /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
 /// assert_eq!(REVISIONS.iter().next().and_then(|r| r.parent()), None);
+///
+/// // A `const`, as diesel's documentation declares `embed_migrations!`,
+/// // works too, and shares the one copy of the chain.
+/// const ALSO: revchain::Revisions = revchain::embed_revisions!("../migrations");
+/// assert_eq!(ALSO.head().map(|r| r.id()), REVISIONS.head().map(|r| r.id()));
 /// ```
 ///
 /// A fork, a missing parent, a second root, a cycle, a duplicate id, a stale
@@ -82,6 +87,5 @@ pub fn upgrade_to_head<C: MigrationConnection>(
 /// What `embed_revisions!` expands to. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::Checksum;
-    pub use crate::revisions::{Revision, RevisionParts, Revisions};
+    pub use crate::revisions::{EmbeddedChain, Revisions};
 }

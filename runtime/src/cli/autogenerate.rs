@@ -26,7 +26,7 @@ use super::{Session, Source};
 use crate::{Dialect, Revisions, quote_identifier};
 
 /// The chain of a migrations directory that does not exist yet.
-static EMPTY: Revisions = Revisions::__new(&[], &[]);
+static EMPTY: Revisions = Revisions::empty();
 
 /// The default models, relative to the current directory.
 const DEFAULT_SCHEMA: &str = "src/schema.rs";
