@@ -11,6 +11,11 @@
 //! options:
 //!   --sizes 100,1000,10000   history sizes
 //!   --postgres-sizes …       sizes also measured on PostgreSQL (default: all)
+//!   --only build,apply,check,size
+//!                            only these measurements (1 build cost,
+//!                            2 applying, 3 the startup check, 4 binary
+//!                            size); without 2, the check runs on recorded
+//!                            bookkeeping. `--only apply`: applying alone
 //!   --no-build               skip measurement 1 (build cost)
 //!   --no-size                skip measurement 4 (binary size)
 //!   --no-postgres            SQLite only
@@ -47,6 +52,10 @@ pub struct Options {
     pub postgres_sizes: Option<Vec<usize>>,
     /// Measurement 1.
     pub build: bool,
+    /// Measurement 2.
+    pub apply: bool,
+    /// Measurement 3.
+    pub check: bool,
     /// Measurement 4.
     pub size: bool,
     /// PostgreSQL at all.
@@ -118,6 +127,8 @@ fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
         },
         postgres_sizes: None,
         build: !smoke,
+        apply: true,
+        check: true,
         size: !smoke,
         postgres: true,
         build_reps: if smoke { 1 } else { 3 },
@@ -148,6 +159,26 @@ fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
             "--sizes" => options.sizes = sizes(&value("--sizes")?)?,
             "--postgres-sizes" => {
                 options.postgres_sizes = Some(sizes(&value("--postgres-sizes")?)?)
+            }
+            "--only" => {
+                let list = value("--only")?;
+                options.build = false;
+                options.apply = false;
+                options.check = false;
+                options.size = false;
+                for name in list.split(',').map(str::trim) {
+                    match name {
+                        "build" => options.build = true,
+                        "apply" => options.apply = true,
+                        "check" => options.check = true,
+                        "size" => options.size = true,
+                        other => {
+                            return Err(format!(
+                                "--only: unknown measurement `{other}` (build, apply, check, size)"
+                            ));
+                        }
+                    }
+                }
             }
             "--no-build" => options.build = false,
             "--no-size" => options.size = false,
@@ -236,22 +267,36 @@ fn all(root: &Path, options: &Options) -> Result<(), String> {
     let histories = generate(root, &options.sizes)?;
     let measured: Vec<&History> = histories.iter().filter(|h| h.len > 0).collect();
     let mut results = Results::new(options.clone());
-    if options.build || options.size || options.embedded {
-        let workspace = Workspace::generate(root, &bench, &histories, options.embedded)?;
+    let server = revchain_server_url();
+    let backends = backends(options, &server, &mut results)?;
+    let runners = options.embedded && (options.apply || options.check);
+    if options.build || options.size || runners {
+        let workspace = Workspace::generate(root, &bench, &histories, runners)?;
         if options.build {
             results.build = measure::build_cost(&workspace, &histories, options.build_reps)?;
         }
         if options.size {
             results.size = measure::binary_size(&workspace, &histories)?;
         }
-        if options.embedded {
-            progress("building the runners (release)");
-            let mut args = vec!["build", "--quiet", "--release"];
-            let names: Vec<String> = measured.iter().map(|h| runner_name(h.len)).collect();
-            for name in &names {
-                args.extend(["-p", name.as_str()]);
+        if runners {
+            // One cargo invocation per backend: cargo unifies the features
+            // of the packages it builds together, and each backend's
+            // runners must link that backend only.
+            for &backend in &backends {
+                progress(&format!(
+                    "building the {} runners (release)",
+                    backend.name()
+                ));
+                let mut args = vec!["build", "--quiet", "--release"];
+                let names: Vec<String> = measured
+                    .iter()
+                    .map(|h| runner_name(backend, h.len))
+                    .collect();
+                for name in &names {
+                    args.extend(["-p", name.as_str()]);
+                }
+                workspace.run_cargo(&args)?;
             }
-            workspace.run_cargo(&args)?;
             results.runner = RunnerKind::Embedded(workspace);
         }
     }
@@ -259,7 +304,59 @@ fn all(root: &Path, options: &Options) -> Result<(), String> {
         let exe = std::env::current_exe().map_err(|e| format!("finding this binary: {e}"))?;
         results.runner = RunnerKind::Loaded(exe);
     }
-    let server = revchain_server_url();
+    for backend in backends {
+        if !(options.apply || options.check) {
+            break;
+        }
+        let settings = RunSettings {
+            backend,
+            scratch: bench.join("db"),
+            server: server.clone(),
+            reps: match (options.smoke, backend) {
+                (true, _) => once,
+                (false, Backend::Sqlite) => sqlite_reps,
+                (false, Backend::Postgres) => postgres_reps,
+            },
+            apply: options.apply,
+            check: options.check,
+            apply_max: match backend {
+                Backend::Sqlite => options.sqlite_apply_max,
+                Backend::Postgres => options.postgres_apply_max,
+            },
+            single_max: options.single_max,
+            check_rounds: if options.smoke { 3 } else { 15 },
+            check_round_ms: if options.smoke { 20 } else { 40 },
+        };
+        for history in &measured {
+            if backend == Backend::Postgres
+                && let Some(sizes) = &options.postgres_sizes
+                && !sizes.contains(&history.len)
+            {
+                continue;
+            }
+            let (apply, check) = measure::apply_and_check(&results.runner, history, &settings)?;
+            results.apply.extend(apply);
+            results.check.extend(check);
+        }
+    }
+    results.elapsed = started.elapsed();
+    report::write(root, &results)?;
+    progress(&format!(
+        "wrote {} and {} in {:.0} s",
+        options.report.display(),
+        options.chart.display(),
+        results.elapsed.as_secs_f64()
+    ));
+    Ok(())
+}
+
+/// The backends to measure: SQLite, and PostgreSQL unless it is turned off
+/// or unreachable (an error with `CI` set, else a note in the report).
+fn backends(
+    options: &Options,
+    server: &str,
+    results: &mut Results,
+) -> Result<Vec<Backend>, String> {
     let mut backends = vec![Backend::Sqlite];
     if options.postgres {
         match <diesel::PgConnection as diesel::Connection>::establish(&format!("{server}/postgres"))
@@ -280,45 +377,7 @@ fn all(root: &Path, options: &Options) -> Result<(), String> {
             }
         }
     }
-    for backend in backends {
-        let settings = RunSettings {
-            backend,
-            scratch: bench.join("db"),
-            server: server.clone(),
-            reps: match (options.smoke, backend) {
-                (true, _) => once,
-                (false, Backend::Sqlite) => sqlite_reps,
-                (false, Backend::Postgres) => postgres_reps,
-            },
-            apply_max: match backend {
-                Backend::Sqlite => options.sqlite_apply_max,
-                Backend::Postgres => options.postgres_apply_max,
-            },
-            single_max: options.single_max,
-            check_rounds: if options.smoke { 3 } else { 15 },
-            check_round_ms: if options.smoke { 20 } else { 40 },
-        };
-        for history in &measured {
-            if backend == Backend::Postgres
-                && let Some(sizes) = &options.postgres_sizes
-                && !sizes.contains(&history.len)
-            {
-                continue;
-            }
-            let (apply, check) = measure::apply_and_check(&results.runner, history, &settings)?;
-            results.apply.push(apply);
-            results.check.push(check);
-        }
-    }
-    results.elapsed = started.elapsed();
-    report::write(root, &results)?;
-    progress(&format!(
-        "wrote {} and {} in {:.0} s",
-        options.report.display(),
-        options.chart.display(),
-        results.elapsed.as_secs_f64()
-    ));
-    Ok(())
+    Ok(backends)
 }
 
 fn revchain_server_url() -> String {
@@ -336,7 +395,7 @@ fn runner_loaded(args: &[String]) -> Result<(), String> {
         .map_err(|defects| defects.to_string())?;
     let migrations =
         FileBasedMigrations::from_path(diesel_dir).map_err(|e| format!("{diesel_dir}: {e}"))?;
-    let output = crate::runner::run(rest, revisions, &migrations)?;
+    let output = revchain_bench_runner::run(rest, revisions, &migrations)?;
     print!("{output}");
     Ok(())
 }

@@ -77,11 +77,23 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Both, in report order.
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+
     /// Its name in reports.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "SQLite",
             Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    /// Its cargo feature (of revchain, diesel and the runner), also the
+    /// middle of the runners' names.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
         }
     }
 }
@@ -137,8 +149,9 @@ pub struct SizeResult {
 /// How the runner is reached.
 #[derive(Clone, Debug)]
 pub enum RunnerKind {
-    /// The generated runners, which embed the histories
-    /// (`<target>/release/runner-<len>`).
+    /// The generated runners, which embed the histories, one per backend
+    /// and size (`<target>/release/runner-<backend>-<len>`), each built with
+    /// that backend only.
     Embedded(Workspace),
     /// This binary, loading the histories at run time
     /// (`Revisions::load`, `FileBasedMigrations`): the smoke run.
@@ -146,11 +159,12 @@ pub enum RunnerKind {
 }
 
 impl RunnerKind {
-    fn command(&self, history: &History) -> Command {
+    fn command(&self, backend: Backend, history: &History) -> Command {
         match self {
-            RunnerKind::Embedded(workspace) => Command::new(
-                workspace.binary("release", &crate::workspace::runner_name(history.len)),
-            ),
+            RunnerKind::Embedded(workspace) => Command::new(workspace.binary(
+                "release",
+                &crate::workspace::runner_name(backend, history.len),
+            )),
             RunnerKind::Loaded(exe) => {
                 let mut command = Command::new(exe);
                 command
@@ -162,10 +176,15 @@ impl RunnerKind {
         }
     }
 
-    /// Runs the runner, returning its standard output.
-    pub fn run(&self, history: &History, args: &[&str]) -> Result<String, String> {
+    /// Runs the runner of `backend`, returning its standard output.
+    pub fn run(
+        &self,
+        backend: Backend,
+        history: &History,
+        args: &[&str],
+    ) -> Result<String, String> {
         let output = self
-            .command(history)
+            .command(backend, history)
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -427,6 +446,10 @@ pub struct RunSettings {
     pub server: String,
     /// Repetitions of each applier, by history length.
     pub reps: fn(usize) -> usize,
+    /// Measurement 2: applying.
+    pub apply: bool,
+    /// Measurement 3: the startup check.
+    pub check: bool,
     /// Histories longer than this are not applied: the check runs on
     /// recorded bookkeeping.
     pub apply_max: usize,
@@ -442,19 +465,21 @@ pub struct RunSettings {
 /// Measurements 2 and 3 at one size on one backend: applies the history to
 /// empty databases with each applier in turn; then takes the last database
 /// diesel migrated, lets revchain adopt it (so both tools' bookkeeping is
-/// real and at head), and times the startup checks on it.
+/// real and at head), and times the startup checks on it. Without
+/// measurement 2 (`settings.apply`), the check runs on recorded bookkeeping;
+/// each result is `None` when its measurement is off.
 pub fn apply_and_check(
     runner: &RunnerKind,
     history: &History,
     settings: &RunSettings,
-) -> Result<(ApplyResult, CheckResult), String> {
+) -> Result<(Option<ApplyResult>, Option<CheckResult>), String> {
     let backend = settings.backend;
     let raw_client = match backend {
         Backend::Sqlite => "sqlite3",
         Backend::Postgres => "psql",
     };
-    let with_raw = has_client(raw_client);
-    if !with_raw {
+    let with_raw = settings.apply && has_client(raw_client);
+    if settings.apply && !with_raw {
         progress(&format!(
             "note: `{raw_client}` is not installed: no raw measurement"
         ));
@@ -466,7 +491,7 @@ pub fn apply_and_check(
         .filter(|&a| {
             history.len <= settings.single_max || matches!(a, Applier::Revchain | Applier::Diesel)
         })
-        .filter(|_| history.len <= settings.apply_max)
+        .filter(|_| settings.apply && history.len <= settings.apply_max)
         .collect();
     let mut samples: [Vec<Duration>; 4] = Default::default();
     let reps = (settings.reps)(history.len).max(1);
@@ -479,7 +504,7 @@ pub fn apply_and_check(
                 tool => {
                     let started = Instant::now();
                     runner
-                        .run(history, &["apply", tool.name(), &db.url])
+                        .run(backend, history, &["apply", tool.name(), &db.url])
                         .map(|_| started.elapsed())
                 }
             };
@@ -498,18 +523,26 @@ pub fn apply_and_check(
                 elapsed.as_secs_f64()
             ));
             samples[Applier::ALL.iter().position(|&a| a == applier).unwrap_or(0)].push(elapsed);
-            if applier == Applier::Diesel && rep + 1 == reps {
+            if applier == Applier::Diesel && rep + 1 == reps && settings.check {
                 kept = Some(db);
             } else {
                 db.remove()?;
             }
         }
     }
+    let apply = settings.apply.then_some(ApplyResult {
+        backend,
+        len: history.len,
+        samples,
+    });
+    if !settings.check {
+        return Ok((apply, None));
+    }
     let (db, schema) = match kept {
         Some(db) => (db, true),
         None => {
             let db = Database::create(backend, &settings.scratch, &settings.server)?;
-            if let Err(error) = runner.run(history, &["record", &db.url]) {
+            if let Err(error) = runner.run(backend, history, &["record", &db.url]) {
                 let _ = db.remove();
                 return Err(error);
             }
@@ -520,14 +553,7 @@ pub fn apply_and_check(
     let removed = db.remove();
     let check = checked?;
     removed?;
-    Ok((
-        ApplyResult {
-            backend,
-            len: history.len,
-            samples,
-        },
-        check,
-    ))
+    Ok((apply, Some(check)))
 }
 
 fn check(
@@ -537,8 +563,9 @@ fn check(
     db: &Database,
     schema: bool,
 ) -> Result<CheckResult, String> {
-    runner.run(history, &["adopt", &db.url])?;
+    runner.run(settings.backend, history, &["adopt", &db.url])?;
     let output = runner.run(
+        settings.backend,
         history,
         &[
             "check",

@@ -3,19 +3,8 @@
 use std::time::Duration;
 
 /// The median of `values` (the mean of the two middle ones for an even
-/// count), or `None` when empty. Sorts `values`.
-pub fn median_u64(values: &mut [u64]) -> Option<u64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_unstable();
-    let mid = values.len() / 2;
-    Some(if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        values[mid - 1] / 2 + values[mid] / 2 + (values[mid - 1] % 2 + values[mid] % 2) / 2
-    })
-}
+/// count), or `None` when empty. Sorts `values`. The runners use the same.
+pub use revchain_bench_runner::median_u64;
 
 /// The median of durations.
 pub fn median(values: &[Duration]) -> Option<Duration> {

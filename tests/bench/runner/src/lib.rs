@@ -1,10 +1,13 @@
-//! The measuring process: applies a history or times the startup check, in
-//! process, on one database.
+//! The measuring process of `revchain-bench`: applies a history or times
+//! the startup check, in process, on one database.
 //!
-//! The full benchmark generates one small crate per history size whose
-//! `main` embeds the history with both macros and calls [`main`]; the smoke
-//! run calls [`run`] with the history loaded at run time instead. Either way
-//! the code that is timed is the same.
+//! The full benchmark generates one small crate per backend and history size
+//! whose `main` embeds the history with both macros and calls [`main`]; it
+//! enables only that backend's feature (`sqlite` or `postgres`), so the
+//! process whose wall time is measured loads only the client library it
+//! uses. The smoke run calls [`run`] from `revchain-bench`, with the history
+//! loaded at run time and both backends. Either way the code that is timed
+//! is the same.
 //!
 //! Commands (a URL starting with `postgres://` is PostgreSQL, anything else
 //! a SQLite file):
@@ -21,18 +24,43 @@
 //!   call at a time on one connection, alternating in rounds; prints one
 //!   line per subject: `<subject> <median_ns> <calls>`.
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!("enable the `sqlite` or the `postgres` feature of revchain-bench-runner");
+
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use diesel::migration::{Migration, MigrationSource};
-use diesel::pg::Pg;
 use diesel::query_builder::SqlQuery;
 use diesel::query_dsl::LoadQuery;
 use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::sqlite::Sqlite;
-use diesel::{Connection, PgConnection, QueryableByName, SqliteConnection};
+use diesel::{Connection, QueryableByName};
 use diesel_migrations::MigrationHarness;
 use revchain::{MigrationConnection, Migrator, Revisions};
+
+/// The migrations of diesel's side, for every backend this runner is built
+/// with.
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+pub trait Source:
+    MigrationSource<diesel::sqlite::Sqlite> + MigrationSource<diesel::pg::Pg>
+{
+}
+#[cfg(all(feature = "sqlite", feature = "postgres"))]
+impl<S: MigrationSource<diesel::sqlite::Sqlite> + MigrationSource<diesel::pg::Pg>> Source for S {}
+
+/// The migrations of diesel's side, for every backend this runner is built
+/// with.
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+pub trait Source: MigrationSource<diesel::sqlite::Sqlite> {}
+#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
+impl<S: MigrationSource<diesel::sqlite::Sqlite>> Source for S {}
+
+/// The migrations of diesel's side, for every backend this runner is built
+/// with.
+#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
+pub trait Source: MigrationSource<diesel::pg::Pg> {}
+#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
+impl<S: MigrationSource<diesel::pg::Pg>> Source for S {}
 
 /// `&S` as a [`MigrationSource`]: diesel's harness takes its source by value
 /// and `EmbeddedMigrations` is not `Clone`.
@@ -97,10 +125,7 @@ const SAME_SHAPE: &str = "SELECT revision, chain_digest, state, dirty_revision, 
 
 /// The entry point of a generated runner: runs the command in the process's
 /// arguments and prints its result, or the error.
-pub fn main<S>(revisions: &'static Revisions, migrations: S) -> ExitCode
-where
-    S: MigrationSource<Sqlite> + MigrationSource<Pg>,
-{
+pub fn main<S: Source>(revisions: &'static Revisions, migrations: S) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args, revisions, &migrations) {
         Ok(output) => {
@@ -116,25 +141,36 @@ where
 
 /// Runs one command (see the module documentation) and returns what it
 /// prints.
-pub fn run<S>(
+pub fn run<S: Source>(
     args: &[String],
     revisions: &'static Revisions,
     migrations: &S,
-) -> Result<String, String>
-where
-    S: MigrationSource<Sqlite> + MigrationSource<Pg>,
-{
+) -> Result<String, String> {
     let url = args
         .get(if args.first().map(String::as_str) == Some("apply") { 2 } else { 1 })
         .ok_or_else(|| format!("usage: apply <tool> <url> | adopt <url> | check <url> <rounds> <round_ms>; got {args:?}"))?;
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let mut conn =
-            PgConnection::establish(url).map_err(|e| format!("connecting to {url}: {e}"))?;
-        command(args, &mut conn, revisions, migrations)
+        #[cfg(feature = "postgres")]
+        {
+            let mut conn = diesel::PgConnection::establish(url)
+                .map_err(|e| format!("connecting to {url}: {e}"))?;
+            command(args, &mut conn, revisions, migrations)
+        }
+        #[cfg(not(feature = "postgres"))]
+        Err(format!(
+            "{url}: this runner was built without the `postgres` feature"
+        ))
     } else {
-        let mut conn =
-            SqliteConnection::establish(url).map_err(|e| format!("opening {url}: {e}"))?;
-        command(args, &mut conn, revisions, migrations)
+        #[cfg(feature = "sqlite")]
+        {
+            let mut conn = diesel::SqliteConnection::establish(url)
+                .map_err(|e| format!("opening {url}: {e}"))?;
+            command(args, &mut conn, revisions, migrations)
+        }
+        #[cfg(not(feature = "sqlite"))]
+        Err(format!(
+            "{url}: this runner was built without the `sqlite` feature"
+        ))
     }
 }
 
@@ -309,7 +345,7 @@ where
     }
     let mut output = String::new();
     for (subject, times) in SUBJECTS.iter().zip(samples.iter_mut()) {
-        let median = crate::stats::median_u64(times).unwrap_or(0);
+        let median = median_u64(times).unwrap_or(0);
         output.push_str(&format!("{subject} {median} {}\n", times.len()));
     }
     Ok(output)
@@ -364,4 +400,19 @@ where
             SUBJECTS[subject]
         ))
     }
+}
+
+/// The median of `values` (the mean of the two middle ones for an even
+/// count), or `None` when empty. Sorts `values`.
+pub fn median_u64(values: &mut [u64]) -> Option<u64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        values[mid - 1] / 2 + values[mid] / 2 + (values[mid - 1] % 2 + values[mid] % 2) / 2
+    })
 }
