@@ -80,6 +80,13 @@ pub(crate) mod private {
             &mut self,
             f: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error>;
+        /// Whether [`lock`](Self::lock) takes a session-level lock that is
+        /// held for the whole run (PostgreSQL, MySQL): then no other
+        /// revchain process can move the version while this one migrates,
+        /// and the state read right after taking the lock stays true between
+        /// steps. SQLite has no such lock: each step takes the write lock
+        /// with `BEGIN IMMEDIATE` and must re-read the state under it.
+        const SESSION_LOCK: bool;
         /// Takes the migration lock named after the version table.
         fn lock(&mut self, table: &str) -> Result<(), Error>;
         /// Releases it.
@@ -148,12 +155,17 @@ impl diesel::query_builder::Query for CachedQuery {
 
 impl<Conn> diesel::RunQueryDsl<Conn> for CachedQuery {}
 
-/// How long a process waits for another one's migration to finish.
+/// How long a process waits for another one's migration to finish (SQLite's
+/// busy timeout, MySQL's `GET_LOCK`; `pg_advisory_lock` waits as long as it
+/// takes).
+#[cfg(any(feature = "sqlite", feature = "mysql"))]
 pub(crate) const LOCK_WAIT_SECONDS: u32 = 600;
 
 #[cfg(feature = "sqlite")]
 impl private::Connection for diesel::SqliteConnection {
     connection_basics!(Dialect::Sqlite);
+
+    const SESSION_LOCK: bool = false;
 
     fn write_transaction<T>(
         &mut self,
@@ -195,6 +207,8 @@ fn advisory_key(table: &str) -> i64 {
 impl private::Connection for diesel::PgConnection {
     connection_basics!(Dialect::Postgres);
 
+    const SESSION_LOCK: bool = true;
+
     fn write_transaction<T>(
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<T, Error>,
@@ -229,6 +243,8 @@ fn mysql_lock_name(table: &str) -> String {
 #[cfg(feature = "mysql")]
 impl private::Connection for diesel::MysqlConnection {
     connection_basics!(Dialect::Mysql);
+
+    const SESSION_LOCK: bool = true;
 
     fn write_transaction<T>(
         &mut self,

@@ -189,6 +189,13 @@ impl Bookkeeping {
         )
     }
 
+    /// Several of these statements as one batch, sent in one round trip
+    /// (diesel's `batch_execute`: PostgreSQL's simple query protocol,
+    /// `sqlite3_exec`, MySQL with multi-statements enabled for the call).
+    pub(crate) fn batch(&self, statements: &[String]) -> String {
+        statements.join(";\n")
+    }
+
     /// The log, oldest first.
     pub(crate) fn select_log(&self) -> String {
         format!(
