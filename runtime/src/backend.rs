@@ -80,6 +80,18 @@ pub(crate) mod private {
             &mut self,
             f: impl FnOnce(&mut Self) -> Result<T, Error>,
         ) -> Result<T, Error>;
+        /// [`write_transaction`](Self::write_transaction), then the
+        /// statements `f` returns as its last ones (revchain's own
+        /// bookkeeping, never a revision's SQL), then the commit. On
+        /// PostgreSQL those statements and the `COMMIT` are one round trip.
+        /// `what` names them in an error.
+        fn write_transaction_then<T>(
+            &mut self,
+            what: &str,
+            f: impl FnOnce(&mut Self) -> Result<(T, Option<String>), Error>,
+        ) -> Result<T, Error> {
+            then_commit(self, what, f)
+        }
         /// Whether [`lock`](Self::lock) takes a session-level lock that is
         /// held for the whole run (PostgreSQL, MySQL): then no other
         /// revchain process can move the version while this one migrates,
@@ -92,6 +104,22 @@ pub(crate) mod private {
         /// Releases it.
         fn unlock(&mut self, table: &str) -> Result<(), Error>;
     }
+}
+
+/// [`write_transaction_then`](private::Connection::write_transaction_then)
+/// with one round trip for the last statements and another for the commit.
+fn then_commit<C: private::Connection, T>(
+    conn: &mut C,
+    what: &str,
+    f: impl FnOnce(&mut C) -> Result<(T, Option<String>), Error>,
+) -> Result<T, Error> {
+    conn.write_transaction(|conn| {
+        let (value, last) = f(conn)?;
+        if let Some(sql) = last {
+            conn.execute_sql(&sql).context(|| what.to_owned())?;
+        }
+        Ok(value)
+    })
 }
 
 /// The implementation shared by the three connections, except for the
@@ -214,6 +242,58 @@ impl private::Connection for diesel::PgConnection {
         f: impl FnOnce(&mut Self) -> Result<T, Error>,
     ) -> Result<T, Error> {
         diesel::Connection::transaction(self, f)
+    }
+
+    /// `BEGIN`, what `f` sends, then its last statements and `COMMIT` as
+    /// one batch (one simple query). diesel's `PgConnection` follows libpq's
+    /// transaction status after every query, so its transaction manager
+    /// sees the transaction end with that batch: the commit needs no round
+    /// trip of its own. A failure anywhere rolls back, as
+    /// `Connection::transaction` does. Inside a transaction the caller
+    /// opened, diesel's savepoints are used instead.
+    fn write_transaction_then<T>(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(&mut Self) -> Result<(T, Option<String>), Error>,
+    ) -> Result<T, Error> {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+
+        let depth = |conn: &mut Self| {
+            AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth()
+        };
+        if !matches!(depth(self), Ok(None)) {
+            return then_commit(self, what, f);
+        }
+        AnsiTransactionManager::begin_transaction(self)?;
+        let result = f(self).and_then(|(value, last)| match last {
+            Some(sql) => self
+                .execute_sql(&format!("{sql};\nCOMMIT"))
+                .context(|| format!("{what} and committing"))
+                .map(|()| value),
+            None => AnsiTransactionManager::commit_transaction(self)
+                .map(|()| value)
+                .map_err(Error::from),
+        });
+        match (result, depth(self)) {
+            // Committed: libpq reported the session idle, and diesel reset
+            // its transaction manager.
+            (Ok(value), Ok(None)) => Ok(value),
+            // The batch ran without ending the transaction: commit it.
+            (Ok(value), Ok(Some(_))) => {
+                AnsiTransactionManager::commit_transaction(self)?;
+                Ok(value)
+            }
+            (Ok(_), Err(error)) => Err(error.into()),
+            // A failed `COMMIT` ends the transaction by itself.
+            (Err(error), Ok(None)) => Err(error),
+            (Err(error), _) => {
+                // As `Connection::transaction`: roll back, and report the
+                // failure that made it necessary. If the rollback fails too,
+                // diesel marks the connection broken.
+                let _ = AnsiTransactionManager::rollback_transaction(self);
+                Err(error)
+            }
+        }
     }
 
     fn lock(&mut self, table: &str) -> Result<(), Error> {

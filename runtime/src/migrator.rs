@@ -17,6 +17,9 @@ use crate::{Revision, Revisions, Target};
 /// with `_log` appended.
 pub const DEFAULT_VERSION_TABLE: &str = "revchain_version";
 
+/// What recording a step is called in an error.
+const RECORDING: &str = "recording the revision (updating the version table and writing the log)";
+
 /// The name of diesel_migrations' table, read when adopting a database.
 const DIESEL_TABLE: &str = "__diesel_schema_migrations";
 
@@ -494,9 +497,9 @@ impl<'r> Migrator<'r> {
         let revision = &self.revisions.as_slice()[position];
         let statements = statements(revision, direction, bk.dialect())?;
         if runs_atomically(revision, bk.dialect(), &statements) {
-            return conn.write_transaction(|conn| {
+            return conn.write_transaction_then(RECORDING, |conn| {
                 if !self.claim(conn, bk, position, direction)? {
-                    return Ok(None);
+                    return Ok((None, None));
                 }
                 starting(revision.id());
                 let started = Instant::now();
@@ -508,8 +511,10 @@ impl<'r> Migrator<'r> {
                     )
                 })?;
                 let duration = started.elapsed();
-                self.record(conn, bk, position, direction, duration)?;
-                Ok(Some(step(revision, direction, duration)))
+                Ok((
+                    Some(step(revision, direction, duration)),
+                    Some(self.record_sql(bk, position, direction, duration)),
+                ))
             });
         }
 
@@ -539,21 +544,21 @@ impl<'r> Migrator<'r> {
             failure.into_error(revision, direction, String::new())
         };
         let outcome = if revision.run_in_transaction() {
-            conn.write_transaction(|conn| {
+            conn.write_transaction_then(RECORDING, |conn| {
                 run_statements(conn, &statements).map_err(&mut fail)?;
                 let duration = started.elapsed();
-                self.record(conn, bk, position, direction, duration)?;
-                Ok(duration)
+                Ok((
+                    duration,
+                    Some(self.record_sql(bk, position, direction, duration)),
+                ))
             })
         } else {
             match run_statements(conn, &statements) {
                 Err(failure) => Err(fail(failure)),
                 Ok(()) => {
                     let duration = started.elapsed();
-                    conn.write_transaction(|conn| {
-                        self.record(conn, bk, position, direction, duration)
-                    })
-                    .map(|()| duration)
+                    let sql = self.record_sql(bk, position, direction, duration);
+                    conn.write_transaction_then(RECORDING, |_| Ok((duration, Some(sql))))
                 }
             }
         };
@@ -664,15 +669,18 @@ impl<'r> Migrator<'r> {
         Ok(true)
     }
 
-    /// Records a finished step: the new version and a log line.
-    fn record<C: MigrationConnection>(
+    /// The SQL that records a finished step: the new version and a log
+    /// line, as one batch (one round trip instead of two; on PostgreSQL it
+    /// also carries the `COMMIT`, see `write_transaction_then`). Both
+    /// statements are revchain's own, built from quoted literals, so an
+    /// error in either needs no line number.
+    fn record_sql(
         &self,
-        conn: &mut C,
         bk: &Bookkeeping,
         position: usize,
         direction: Direction,
         duration: Duration,
-    ) -> Result<(), Error> {
+    ) -> String {
         let revision = &self.revisions.as_slice()[position];
         let (id, digest) = self.position_state(match direction {
             Direction::Up => Some(position),
@@ -682,10 +690,7 @@ impl<'r> Migrator<'r> {
             Direction::Up => LogKind::Up,
             Direction::Down => LogKind::Down,
         };
-        // Both statements in one batch: one round trip instead of two. They
-        // are revchain's own, built from quoted literals, so an error in
-        // either needs no line number.
-        let sql = bk.batch(&[
+        bk.batch(&[
             bk.set_version(id, digest.as_ref()),
             bk.log(
                 revision.id(),
@@ -694,12 +699,7 @@ impl<'r> Migrator<'r> {
                 Some(&revision.chain_digest()),
                 duration.as_micros().try_into().unwrap_or(u64::MAX),
             ),
-        ]);
-        execute(
-            conn,
-            &sql,
-            "recording the revision (updating the version table and writing the log)",
-        )
+        ])
     }
 
     fn run_single_transaction<C: MigrationConnection>(
@@ -741,7 +741,11 @@ impl<'r> Migrator<'r> {
                     )
                 })?;
                 let duration = started.elapsed();
-                self.record(conn, bk, *position, direction, duration)?;
+                execute(
+                    conn,
+                    &self.record_sql(bk, *position, direction, duration),
+                    RECORDING,
+                )?;
                 let done = step(revision, direction, duration);
                 progress(Progress::Finished(done.clone()));
                 steps.push(done);

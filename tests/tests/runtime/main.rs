@@ -13,6 +13,7 @@ mod migration_source;
 mod realworld;
 mod roundtrip;
 mod targets;
+mod transactions;
 
 /// Runs `$body` with `$conn` bound to a fresh connection of each backend.
 #[macro_export]

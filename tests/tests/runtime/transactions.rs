@@ -1,0 +1,80 @@
+//! The per-revision transaction on PostgreSQL, whose last round trip
+//! carries revchain's bookkeeping and the `COMMIT`: a failure at `COMMIT`,
+//! and an upgrade inside a transaction the caller opened.
+
+use std::path::Path;
+
+use diesel::Connection;
+use diesel::result::Error as DieselError;
+use revchain::{Error, Migrator, Revisions};
+use revchain_tests::fixtures::SHORT;
+use revchain_tests::{Probe, TestDatabase};
+
+/// 1, 2 (a deferred foreign key that fails only at `COMMIT`), 3.
+fn deferred() -> &'static Revisions {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/deferred_postgres/migrations");
+    Revisions::load(&dir, "fixtures/deferred_postgres/migrations").unwrap()
+}
+
+#[test]
+fn a_revision_failing_at_commit_leaves_nothing_on_postgres() {
+    let Some(db) = TestDatabase::postgres() else {
+        return;
+    };
+    let mut conn = db.pg();
+    let migrator = Migrator::new(deferred());
+    for _ in 0..2 {
+        let error = migrator.upgrade(&mut conn, "head").unwrap_err();
+        match &error {
+            Error::Database { context, source } => {
+                assert!(context.contains("committing"), "{context}");
+                assert!(source.to_string().contains("foreign key"), "{source}");
+            }
+            other => panic!("expected a database error at commit, got {other}"),
+        }
+        // Revision 2 rolled back as a whole; the version stays at 1, clean.
+        let tables = conn.tables();
+        assert!(tables.contains(&"parent".to_owned()), "{tables:?}");
+        assert!(!tables.contains(&"child".to_owned()), "{tables:?}");
+        let status = migrator.status(&mut conn).unwrap();
+        assert_eq!((status.current.as_deref(), status.dirty), (Some("1"), None));
+        assert_eq!(
+            conn.count("SELECT COUNT(*) AS n FROM revchain_version_log WHERE revision = '2'"),
+            0
+        );
+    }
+    // The connection and diesel's transaction manager are still usable.
+    conn.transaction::<_, DieselError, _>(|conn| {
+        conn.run("INSERT INTO parent (id) VALUES (42)");
+        Ok(())
+    })
+    .unwrap();
+    let report = migrator.upgrade(&mut conn, "head").unwrap();
+    assert_eq!(report.steps.len(), 2);
+    assert!(migrator.is_at_head(&mut conn).unwrap());
+}
+
+#[test]
+fn upgrade_inside_a_callers_transaction_on_postgres() {
+    let Some(db) = TestDatabase::postgres() else {
+        return;
+    };
+    let mut conn = db.pg();
+    let migrator = Migrator::new(&SHORT);
+    // Rolled back by the caller: nothing remains.
+    let outcome = conn.transaction::<(), DieselError, _>(|conn| {
+        assert_eq!(migrator.upgrade(conn, "head").unwrap().steps.len(), 2);
+        assert!(migrator.is_at_head(conn).unwrap());
+        Err(DieselError::RollbackTransaction)
+    });
+    assert!(matches!(outcome, Err(DieselError::RollbackTransaction)));
+    assert_eq!(migrator.current(&mut conn).unwrap(), None);
+    assert!(!conn.tables().contains(&"a".to_owned()));
+    // Committed by the caller: applied.
+    conn.transaction::<(), DieselError, _>(|conn| {
+        assert_eq!(migrator.upgrade(conn, "head").unwrap().steps.len(), 2);
+        Ok(())
+    })
+    .unwrap();
+    assert!(migrator.is_at_head(&mut conn).unwrap());
+}
