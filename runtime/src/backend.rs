@@ -13,6 +13,8 @@ use crate::error::{Context, Error};
 /// The trait is sealed; its methods are revchain's own business.
 pub trait MigrationConnection: private::Connection {}
 
+pub(crate) use private::Begin;
+
 impl<T: private::Connection> MigrationConnection for T {}
 
 /// The version row.
@@ -60,6 +62,39 @@ pub struct ValueRow {
 pub(crate) mod private {
     use super::*;
 
+    /// The `BEGIN` that
+    /// [`write_transaction_then`](Connection::write_transaction_then)
+    /// leaves to the step on PostgreSQL, to send with the revision's first
+    /// statement in one round trip. Elsewhere the transaction is already open.
+    #[derive(Debug)]
+    pub struct Begin(pub(super) Option<&'static str>);
+
+    impl Begin {
+        /// No `BEGIN` left to send.
+        pub fn sent() -> Self {
+            Begin(None)
+        }
+
+        /// Runs one statement, as one batch with the pending `BEGIN` if
+        /// there is one. `BEGIN` outside a transaction cannot fail, so an
+        /// error is the statement's own, and names its line as any other.
+        pub fn execute<C: Connection>(
+            &mut self,
+            conn: &mut C,
+            statement: &str,
+        ) -> diesel::QueryResult<()> {
+            match self.0.take() {
+                Some(begin) => conn.begin_with(&format!("{begin};\n{statement}")),
+                None => conn.execute_sql(statement),
+            }
+        }
+
+        #[cfg(feature = "postgres")]
+        pub(super) fn is_pending(&self) -> bool {
+            self.0.is_some()
+        }
+    }
+
     /// The sealed part of [`MigrationConnection`](super::MigrationConnection).
     pub trait Connection: Sized {
         /// The SQL dialect of the connection.
@@ -83,15 +118,19 @@ pub(crate) mod private {
         /// [`write_transaction`](Self::write_transaction), then the
         /// statements `f` returns as its last ones (revchain's own
         /// bookkeeping, never a revision's SQL), then the commit. On
-        /// PostgreSQL those statements and the `COMMIT` are one round trip.
-        /// `what` names them in an error.
+        /// PostgreSQL, `BEGIN` goes with the first statement `f` sends
+        /// through [`Begin`], and the last statements with `COMMIT`: no round
+        /// trip of their own. `what` names the last statements in an error.
         fn write_transaction_then<T>(
             &mut self,
             what: &str,
-            f: impl FnOnce(&mut Self) -> Result<(T, Option<String>), Error>,
+            f: impl FnOnce(&mut Self, &mut Begin) -> Result<(T, Option<String>), Error>,
         ) -> Result<T, Error> {
             then_commit(self, what, f)
         }
+        /// Opens a transaction with `sql`, which starts with `BEGIN`, and
+        /// tells diesel's transaction manager so.
+        fn begin_with(&mut self, sql: &str) -> diesel::QueryResult<()>;
         /// Whether [`lock`](Self::lock) takes a session-level lock that is
         /// held for the whole run (PostgreSQL, MySQL): then no other
         /// revchain process can move the version while this one migrates,
@@ -111,10 +150,10 @@ pub(crate) mod private {
 fn then_commit<C: private::Connection, T>(
     conn: &mut C,
     what: &str,
-    f: impl FnOnce(&mut C) -> Result<(T, Option<String>), Error>,
+    f: impl FnOnce(&mut C, &mut Begin) -> Result<(T, Option<String>), Error>,
 ) -> Result<T, Error> {
     conn.write_transaction(|conn| {
-        let (value, last) = f(conn)?;
+        let (value, last) = f(conn, &mut Begin::sent())?;
         if let Some(sql) = last {
             conn.execute_sql(&sql).context(|| what.to_owned())?;
         }
@@ -148,6 +187,10 @@ macro_rules! connection_basics {
 
         fn load_values(&mut self, sql: &str) -> diesel::QueryResult<Vec<ValueRow>> {
             diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+        }
+
+        fn begin_with(&mut self, sql: &str) -> diesel::QueryResult<()> {
+            diesel::connection::AnsiTransactionManager::begin_transaction_sql(self, sql)
         }
     };
 }
@@ -244,17 +287,19 @@ impl private::Connection for diesel::PgConnection {
         diesel::Connection::transaction(self, f)
     }
 
-    /// `BEGIN`, what `f` sends, then its last statements and `COMMIT` as
-    /// one batch (one simple query). diesel's `PgConnection` follows libpq's
-    /// transaction status after every query, so its transaction manager
-    /// sees the transaction end with that batch: the commit needs no round
-    /// trip of its own. A failure anywhere rolls back, as
-    /// `Connection::transaction` does. Inside a transaction the caller
-    /// opened, diesel's savepoints are used instead.
+    /// `BEGIN` with the first statement `f` sends (through [`Begin`]),
+    /// then what else `f` sends, then its last statements and `COMMIT` as
+    /// one batch (one simple query): a revision of N statements costs N + 1
+    /// round trips, its bookkeeping included. diesel's `PgConnection`
+    /// follows libpq's transaction status after every query, so its
+    /// transaction manager sees the transaction end with that batch. A
+    /// failure anywhere rolls back, as `Connection::transaction` does.
+    /// Inside a transaction the caller opened, diesel's savepoints are used
+    /// instead.
     fn write_transaction_then<T>(
         &mut self,
         what: &str,
-        f: impl FnOnce(&mut Self) -> Result<(T, Option<String>), Error>,
+        f: impl FnOnce(&mut Self, &mut Begin) -> Result<(T, Option<String>), Error>,
     ) -> Result<T, Error> {
         use diesel::connection::{AnsiTransactionManager, TransactionManager};
 
@@ -264,15 +309,20 @@ impl private::Connection for diesel::PgConnection {
         if !matches!(depth(self), Ok(None)) {
             return then_commit(self, what, f);
         }
-        AnsiTransactionManager::begin_transaction(self)?;
-        let result = f(self).and_then(|(value, last)| match last {
-            Some(sql) => self
-                .execute_sql(&format!("{sql};\nCOMMIT"))
-                .context(|| format!("{what} and committing"))
-                .map(|()| value),
-            None => AnsiTransactionManager::commit_transaction(self)
-                .map(|()| value)
-                .map_err(Error::from),
+        let mut begin = Begin(Some("BEGIN"));
+        let result = f(self, &mut begin).and_then(|(value, last)| {
+            // `f` sent nothing: the transaction is still to begin.
+            let prefix = if begin.is_pending() { "BEGIN;\n" } else { "" };
+            match last {
+                Some(sql) => self
+                    .execute_sql(&format!("{prefix}{sql};\nCOMMIT"))
+                    .context(|| format!("{what} and committing"))
+                    .map(|()| value),
+                None if begin.is_pending() => Ok(value),
+                None => AnsiTransactionManager::commit_transaction(self)
+                    .map(|()| value)
+                    .map_err(Error::from),
+            }
         });
         match (result, depth(self)) {
             // Committed: libpq reported the session idle, and diesel reset
@@ -284,8 +334,15 @@ impl private::Connection for diesel::PgConnection {
                 Ok(value)
             }
             (Ok(_), Err(error)) => Err(error.into()),
-            // A failed `COMMIT` ends the transaction by itself.
-            (Err(error), Ok(None)) => Err(error),
+            (Err(error), Ok(None)) => {
+                // Outside diesel's knowledge: a failed `COMMIT` ended the
+                // transaction, or a batch that began it failed (`BEGIN` and
+                // the first statement, or `BEGIN`, the last statements and
+                // `COMMIT`) and left it aborted. `ROLLBACK` ends the latter,
+                // and is a no-op after the former (a warning diesel drops).
+                let _ = self.execute_sql("ROLLBACK");
+                Err(error)
+            }
             (Err(error), _) => {
                 // As `Connection::transaction`: roll back, and report the
                 // failure that made it necessary. If the rollback fails too,

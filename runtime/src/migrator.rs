@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use revchain_internals::Checksum;
 use revchain_internals::sql::{self, Dialect, Statement};
 
-use crate::backend::MigrationConnection;
+use crate::backend::{Begin, MigrationConnection};
 use crate::bookkeeping::{Bookkeeping, LogKind};
 use crate::error::{Context, Direction, DriftReason, Drifted, Error, RevisionFailed};
 use crate::report::{Progress, Report, Status, Step};
@@ -497,13 +497,13 @@ impl<'r> Migrator<'r> {
         let revision = &self.revisions.as_slice()[position];
         let statements = statements(revision, direction, bk.dialect())?;
         if runs_atomically(revision, bk.dialect(), &statements) {
-            return conn.write_transaction_then(RECORDING, |conn| {
+            return conn.write_transaction_then(RECORDING, |conn, begin| {
                 if !self.claim(conn, bk, position, direction)? {
                     return Ok((None, None));
                 }
                 starting(revision.id());
                 let started = Instant::now();
-                run_statements(conn, &statements).map_err(|failure| {
+                run_statements(conn, &statements, begin).map_err(|failure| {
                     failure.into_error(
                         revision,
                         direction,
@@ -544,8 +544,8 @@ impl<'r> Migrator<'r> {
             failure.into_error(revision, direction, String::new())
         };
         let outcome = if revision.run_in_transaction() {
-            conn.write_transaction_then(RECORDING, |conn| {
-                run_statements(conn, &statements).map_err(&mut fail)?;
+            conn.write_transaction_then(RECORDING, |conn, begin| {
+                run_statements(conn, &statements, begin).map_err(&mut fail)?;
                 let duration = started.elapsed();
                 Ok((
                     duration,
@@ -553,12 +553,12 @@ impl<'r> Migrator<'r> {
                 ))
             })
         } else {
-            match run_statements(conn, &statements) {
+            match run_statements(conn, &statements, &mut Begin::sent()) {
                 Err(failure) => Err(fail(failure)),
                 Ok(()) => {
                     let duration = started.elapsed();
                     let sql = self.record_sql(bk, position, direction, duration);
-                    conn.write_transaction_then(RECORDING, |_| Ok((duration, Some(sql))))
+                    conn.write_transaction_then(RECORDING, |_, _| Ok((duration, Some(sql))))
                 }
             }
         };
@@ -730,7 +730,7 @@ impl<'r> Migrator<'r> {
                     direction,
                 });
                 let started = Instant::now();
-                run_statements(conn, statements).map_err(|failure| {
+                run_statements(conn, statements, &mut Begin::sent()).map_err(|failure| {
                     failure.into_error(
                         revision,
                         direction,
@@ -989,17 +989,22 @@ pub(crate) fn statements(
     })
 }
 
+/// Sends each statement on its own, so that an error names its line; the
+/// first goes with the transaction's `BEGIN` when `begin` still holds it.
 fn run_statements<C: MigrationConnection>(
     conn: &mut C,
     statements: &[Statement<'_>],
+    begin: &mut Begin,
 ) -> Result<(), Failure> {
     for (index, statement) in statements.iter().enumerate() {
-        conn.execute_sql(statement.text).map_err(|error| Failure {
-            index,
-            line: statement.line,
-            statement: shorten(statement.text),
-            message: database_message(&error),
-        })?;
+        begin
+            .execute(conn, statement.text)
+            .map_err(|error| Failure {
+                index,
+                line: statement.line,
+                statement: shorten(statement.text),
+                message: database_message(&error),
+            })?;
     }
     Ok(())
 }

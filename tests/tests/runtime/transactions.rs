@@ -1,13 +1,14 @@
-//! The per-revision transaction on PostgreSQL, whose last round trip
-//! carries revchain's bookkeeping and the `COMMIT`: a failure at `COMMIT`,
-//! and an upgrade inside a transaction the caller opened.
+//! The per-revision transaction on PostgreSQL, whose first round trip
+//! carries `BEGIN` with the revision's first statement and whose last one
+//! carries revchain's bookkeeping and the `COMMIT`: a failure in either, and
+//! an upgrade inside a transaction the caller opened.
 
 use std::path::Path;
 
 use diesel::Connection;
 use diesel::result::Error as DieselError;
 use revchain::{Error, Migrator, Revisions};
-use revchain_tests::fixtures::SHORT;
+use revchain_tests::fixtures::{FAILING_FIRST, SHORT};
 use revchain_tests::{Probe, TestDatabase};
 
 /// 1, 2 (a deferred foreign key that fails only at `COMMIT`), 3.
@@ -51,6 +52,46 @@ fn a_revision_failing_at_commit_leaves_nothing_on_postgres() {
     .unwrap();
     let report = migrator.upgrade(&mut conn, "head").unwrap();
     assert_eq!(report.steps.len(), 2);
+    assert!(migrator.is_at_head(&mut conn).unwrap());
+}
+
+#[test]
+fn a_revision_whose_first_statement_fails_leaves_nothing_on_postgres() {
+    let Some(db) = TestDatabase::postgres() else {
+        return;
+    };
+    let mut conn = db.pg();
+    let migrator = Migrator::new(&FAILING_FIRST);
+    for _ in 0..2 {
+        let error = migrator.upgrade(&mut conn, "head").unwrap_err();
+        match &error {
+            Error::RevisionFailed(failed) => {
+                assert_eq!((failed.id.as_str(), failed.line), ("2", 1));
+                assert!(
+                    failed.statement.starts_with("INSERT INTO missing_table"),
+                    "{}",
+                    failed.statement
+                );
+                assert!(
+                    failed.message.contains("missing_table"),
+                    "{}",
+                    failed.message
+                );
+            }
+            other => panic!("expected a failed revision, got {other}"),
+        }
+        assert!(error.to_string().contains("still at `1`"), "{error}");
+        assert!(!conn.tables().contains(&"never".to_owned()));
+        let status = migrator.status(&mut conn).unwrap();
+        assert_eq!((status.current.as_deref(), status.dirty), (Some("1"), None));
+    }
+    // The aborted transaction was rolled back: the connection works.
+    conn.transaction::<_, DieselError, _>(|conn| {
+        conn.run("CREATE TABLE missing_table (id INTEGER PRIMARY KEY)");
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(migrator.upgrade(&mut conn, "head").unwrap().steps.len(), 1);
     assert!(migrator.is_at_head(&mut conn).unwrap());
 }
 
