@@ -84,8 +84,9 @@ pub struct Options {
     /// The same on PostgreSQL: 1,000 revisions in one transaction need
     /// about 4,000 relation locks (a table, its index, its TOAST table and
     /// index each), close to a default server's 6,400 (64
-    /// `max_locks_per_transaction` × 100 connections); a run failed with
-    /// "out of shared memory" at revision 975.
+    /// `max_locks_per_transaction` × 100 connections), which every session
+    /// shares: a run failed with "out of shared memory" at revision 975
+    /// while another ran on the same server.
     pub postgres_single_max: usize,
 }
 
