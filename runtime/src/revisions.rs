@@ -97,7 +97,7 @@ impl Revision {
     /// every revision's `up.sql` once.
     pub fn chain_digest(&self) -> Checksum {
         match self.chain.head_digest {
-            Some(digest) if self.position + 1 == self.chain.len => digest,
+            Some(digest) if self.position + 1 == self.chain.revisions().len() => digest,
             _ => self.chain.digests()[self.position].1,
         }
     }
@@ -121,7 +121,6 @@ struct Shared {
     revisions: OnceLock<Box<[Revision]>>,
     /// Positions sorted by id, for [`Revisions::get`].
     by_id: OnceLock<Box<[u32]>>,
-    len: usize,
     head_digest: Option<Checksum>,
     /// `(checksum, chain digest)` of every revision, computed when first
     /// needed.
@@ -186,7 +185,6 @@ fn build(
     let shared: &'static Shared = Box::leak(Box::new(Shared {
         revisions: OnceLock::new(),
         by_id: OnceLock::new(),
-        len: revisions.len(),
         head_digest,
         digests: digests.map_or_else(OnceLock::new, OnceLock::from),
     }));
