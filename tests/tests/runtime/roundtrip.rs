@@ -147,3 +147,62 @@ on_every_backend!(
         assert!(schema_tables(conn.tables()).is_empty());
     }
 );
+
+/// The log's order is its `seq` column: up, down and up again must read back
+/// in the order they ran, on SQLite where `seq` is the plain rowid.
+#[test]
+fn log_keeps_the_order_of_runs_on_sqlite() {
+    let db = revchain_tests::TestSqlite::new();
+    let mut conn = db.conn();
+    let migrator = Migrator::new(&EXAMPLE);
+    migrator.upgrade(&mut conn, "head").unwrap();
+    migrator.downgrade(&mut conn, "base").unwrap();
+    migrator.upgrade(&mut conn, "+1").unwrap();
+    let runs = 2 * EXAMPLE.len() as i64 + 1;
+    assert_eq!(
+        conn.count("SELECT COUNT(*) AS n FROM revchain_version_log"),
+        runs
+    );
+    // Ordered by `seq`, the directions are `len` ups, `len` downs, one up.
+    let ups_before_last_down = conn.count(
+        "SELECT COUNT(*) AS n FROM revchain_version_log WHERE direction = 'up' \
+         AND seq < (SELECT MAX(seq) FROM revchain_version_log WHERE direction = 'down')",
+    );
+    assert_eq!(ups_before_last_down, EXAMPLE.len() as i64);
+    let last = conn.count(
+        "SELECT COUNT(*) AS n FROM revchain_version_log WHERE direction = 'up' \
+         AND seq = (SELECT MAX(seq) FROM revchain_version_log)",
+    );
+    assert_eq!(last, 1);
+    // New log tables do not write `sqlite_sequence` on every run.
+    assert_eq!(
+        conn.count("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'sqlite_sequence'"),
+        0
+    );
+    migrator.verify(&mut conn).unwrap();
+}
+
+/// A log table created by an earlier revchain, with `AUTOINCREMENT`, keeps
+/// working: the tables are only created if missing.
+#[test]
+fn log_table_with_autoincrement_keeps_working_on_sqlite() {
+    let db = revchain_tests::TestSqlite::new();
+    let mut conn = db.conn();
+    conn.run(
+        "CREATE TABLE revchain_version_log (\n    seq INTEGER PRIMARY KEY AUTOINCREMENT,\n    revision VARCHAR(50) NOT NULL,\n    direction VARCHAR(8) NOT NULL,\n    checksum CHAR(64) NOT NULL,\n    chain_digest CHAR(64),\n    applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,\n    duration_us BIGINT NOT NULL\n)",
+    );
+    let migrator = Migrator::new(&EXAMPLE);
+    migrator.upgrade(&mut conn, "head").unwrap();
+    migrator.downgrade(&mut conn, "-1").unwrap();
+    assert_eq!(
+        conn.count("SELECT COUNT(*) AS n FROM revchain_version_log"),
+        EXAMPLE.len() as i64 + 1
+    );
+    assert_eq!(
+        conn.count("SELECT seq AS n FROM sqlite_sequence WHERE name = 'revchain_version_log'"),
+        EXAMPLE.len() as i64 + 1
+    );
+    migrator.verify(&mut conn).unwrap();
+    migrator.upgrade(&mut conn, "head").unwrap();
+    assert!(migrator.is_at_head(&mut conn).unwrap());
+}
