@@ -1,5 +1,6 @@
 //! The offline SQL mode, Alembic's `upgrade head --sql`: the script an
-//! `upgrade` or `downgrade` would run, for one dialect, with no connection.
+//! `upgrade`, `downgrade` or `stamp` would run, for one dialect, with no
+//! connection.
 //!
 //! The script holds the very statements the online command sends, in the
 //! same transactions: the bookkeeping tables, then per revision its
@@ -96,6 +97,115 @@ impl Migrator<'_> {
         self.offline_script(dialect, Direction::Down, from, goal, &positions)
     }
 
+    /// The script [`stamp`](Self::stamp) would run on a `dialect` database,
+    /// without connecting to one: the bookkeeping tables if missing, then
+    /// the version row set to `to` (and, for a revision, a `stamp` line in
+    /// the log) in one transaction. No revision's SQL runs, as in Alembic's
+    /// `stamp --sql`.
+    ///
+    /// `from` is where the database is, only to count `to`'s relative forms
+    /// from (`None`: base); `to` is a target string (see [`Target`]). With
+    /// `purge`, the version table is emptied and its row written anew first,
+    /// as [`stamp`](Self::stamp) does.
+    ///
+    /// ```
+    /// # #[cfg(feature = "sqlite")] {
+    /// use diesel::Connection;
+    /// use diesel::connection::SimpleConnection;
+    /// use revchain::{Dialect, Migrator};
+    ///
+    /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+    ///
+    /// let migrator = Migrator::new(&REVISIONS);
+    /// let script = migrator.stamp_sql(Dialect::Sqlite, None, "head", false).unwrap();
+    /// assert!(script.starts_with("-- revchain: stamp -> "));
+    ///
+    /// // The script records head without creating any of the schema.
+    /// let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+    /// conn.batch_execute(&script).unwrap();
+    /// assert!(migrator.is_at_head(&mut conn).unwrap());
+    /// # }
+    /// ```
+    pub fn stamp_sql(
+        &self,
+        dialect: Dialect,
+        from: Option<&str>,
+        to: &str,
+        purge: bool,
+    ) -> Result<String, Error> {
+        let from = match from {
+            None => None,
+            Some(from) => from.parse::<Target>()?.resolve(self.revisions(), None)?,
+        };
+        let goal = to.parse::<Target>()?.resolve(self.revisions(), from)?;
+        let revision = goal.map(|p| &self.revisions().as_slice()[p]);
+
+        let bk = self.bookkeeping(dialect);
+        let mut script = Script::new(dialect);
+        script.comment(&format!(
+            "revchain: stamp -> {} ({dialect}){}",
+            self.offline_name(goal),
+            if purge {
+                ", purging the version table first"
+            } else {
+                ""
+            }
+        ));
+        self.offline_preamble(&mut script, &bk);
+        if purge {
+            script.blank();
+            script.statement(&bk.purge());
+            script.statements(&bk.create());
+        }
+        script.blank();
+        script.comment(&format!(
+            "Running stamp_revision -> {}",
+            self.offline_name(goal)
+        ));
+        script.begin();
+        script.statement(&bk.set_version(
+            revision.map(Revision::id),
+            revision.map(Revision::chain_digest).as_ref(),
+        ));
+        if let Some(revision) = revision {
+            script.statement(&bk.log(
+                revision.id(),
+                LogKind::Stamp,
+                &revision.checksum(),
+                Some(&revision.chain_digest()),
+                0,
+            ));
+        }
+        script.commit();
+        Ok(script.finish())
+    }
+
+    /// The lines every script starts with after its first comment: how to
+    /// apply it, the session settings and the bookkeeping tables.
+    fn offline_preamble(&self, script: &mut Script, bk: &Bookkeeping) {
+        let dialect = bk.dialect();
+        script.comment(&format!(
+            "version table: {}; apply with: {}",
+            bk.version_table(),
+            match dialect {
+                Dialect::Sqlite => "sqlite3 -bail <database file> < <this script>",
+                Dialect::Postgres => "psql -X -v ON_ERROR_STOP=1 -d <database> -f <this script>",
+                Dialect::Mysql => "mysql <database> < <this script>",
+            }
+        ));
+        script.blank();
+        let session = session_settings(dialect);
+        if !session.is_empty() {
+            script.comment("the session settings of the online command's diesel connection");
+            for sql in session {
+                script.statement(sql);
+            }
+        }
+        for sql in bk.create() {
+            script.statement(&sql);
+        }
+    }
+
     fn offline_script(
         &self,
         dialect: Dialect,
@@ -131,26 +241,7 @@ impl Migrator<'_> {
             self.offline_name(from),
             self.offline_name(goal)
         ));
-        script.comment(&format!(
-            "version table: {}; apply with: {}",
-            bk.version_table(),
-            match dialect {
-                Dialect::Sqlite => "sqlite3 -bail <database file> < <this script>",
-                Dialect::Postgres => "psql -X -v ON_ERROR_STOP=1 -d <database> -f <this script>",
-                Dialect::Mysql => "mysql <database> < <this script>",
-            }
-        ));
-        script.blank();
-        let session = session_settings(dialect);
-        if !session.is_empty() {
-            script.comment("the session settings of the online command's diesel connection");
-            for sql in session {
-                script.statement(sql);
-            }
-        }
-        for sql in bk.create() {
-            script.statement(&sql);
-        }
+        self.offline_preamble(&mut script, &bk);
 
         if single {
             script.blank();

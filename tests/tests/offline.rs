@@ -1,4 +1,4 @@
-//! The offline SQL mode: the script `upgrade_sql`/`downgrade_sql` print,
+//! The offline SQL mode: the script `upgrade_sql`/`downgrade_sql`/`stamp_sql` print,
 //! applied with the database's own client (`sqlite3`, `psql`, `mysql`),
 //! leaves the same schema, version row and log as the online command.
 //!
@@ -107,6 +107,11 @@ impl Db {
     fn downgrade(&self, migrator: &Migrator<'_>, target: &str) {
         with_conn!(self, |conn| migrator.downgrade(&mut conn, target))
             .unwrap_or_else(|e| panic!("online downgrade to `{target}`: {e}"));
+    }
+
+    fn stamp(&self, migrator: &Migrator<'_>, target: &str, purge: bool) {
+        with_conn!(self, |conn| migrator.stamp(&mut conn, target, purge))
+            .unwrap_or_else(|e| panic!("online stamp of `{target}`: {e}"));
     }
 
     fn is_at_head(&self, migrator: &Migrator<'_>) -> bool {
@@ -409,10 +414,63 @@ fn equivalent(dialect: Dialect, what: &str, migrator: &Migrator<'_>) {
     );
 }
 
+/// `stamp_sql` through the client against `stamp` online: on a fresh
+/// database, on one with history (with and without `--purge`), and to base.
+fn stamp_equivalent(dialect: Dialect, what: &str, migrator: &Migrator<'_>) {
+    let table = migrator.version_table_name();
+    let revisions = migrator.revisions();
+    let (Some(a), Some(b)) = (Db::new(dialect), Db::new(dialect)) else {
+        return;
+    };
+    let middle = revisions.as_slice()[revisions.len() / 2].id();
+
+    // On an empty database: only the bookkeeping, no schema of the history.
+    a.stamp(migrator, "head", false);
+    b.apply(&migrator.stamp_sql(dialect, None, "head", false).unwrap());
+    let online = a.snapshot(table);
+    assert_eq!(online.log.len(), 1, "{what}: one `stamp` line");
+    assert!(online.log[0].contains("|stamp|"), "{what}: {online:?}");
+    assert_eq!(b.snapshot(table), online, "{what}: stamp head");
+    assert!(b.is_at_head(migrator), "{what}: at head after the script");
+    b.verify(migrator);
+
+    // A relative target counted from the range's start, then `--purge`.
+    a.stamp(migrator, middle, false);
+    let script = migrator
+        .stamp_sql(dialect, Some("head"), "-1", false)
+        .unwrap();
+    let minus_one = revisions.as_slice()[revisions.len() - 2].id();
+    assert!(
+        script.starts_with(&format!("-- revchain: stamp -> {minus_one} ")),
+        "{what}: {script}"
+    );
+    b.apply(&migrator.stamp_sql(dialect, None, middle, false).unwrap());
+    assert_eq!(
+        b.snapshot(table),
+        a.snapshot(table),
+        "{what}: stamp {middle}"
+    );
+    a.stamp(migrator, "head", true);
+    b.apply(&migrator.stamp_sql(dialect, None, "head", true).unwrap());
+    assert_eq!(
+        b.snapshot(table),
+        a.snapshot(table),
+        "{what}: stamp --purge"
+    );
+
+    // To base: the version row says base, and the log gets no line.
+    a.stamp(migrator, "base", false);
+    b.apply(&migrator.stamp_sql(dialect, None, "base", false).unwrap());
+    let online = a.snapshot(table);
+    assert!(online.version[0].starts_with("1|-|-|clean|"), "{online:?}");
+    assert_eq!(b.snapshot(table), online, "{what}: stamp base");
+}
+
 fn check_backend(dialect: Dialect) {
     if !client_available(dialect) {
         return;
     }
+    stamp_equivalent(dialect, "example", &Migrator::new(&EXAMPLE));
     for (what, revisions) in histories(dialect) {
         equivalent(dialect, what, &Migrator::new(revisions));
     }
@@ -423,6 +481,7 @@ fn check_backend(dialect: Dialect) {
         .version_table(hostile)
         .single_transaction(dialect != Dialect::Mysql);
     equivalent(dialect, "example, quoted table", &migrator);
+    stamp_equivalent(dialect, "example, quoted table", &migrator);
 }
 
 #[test]

@@ -184,6 +184,10 @@ pub struct StampArgs {
     /// Empty the version table first, whatever it holds
     #[arg(long)]
     pub purge: bool,
+    /// Print the SQL script instead of connecting to the database; TARGET
+    /// may be a range `FROM:TO` whose relative TO counts from FROM
+    #[arg(long)]
+    pub sql: bool,
 }
 
 /// `current [-v]`.

@@ -630,6 +630,10 @@ fn refuse_range(target: &str, command: &str) -> Result<(), CliError> {
 }
 
 fn stamp(session: &mut Session<'_>, args: &StampArgs) -> Result<(), CliError> {
+    if args.sql {
+        return super::script::stamp_sql(session, &args.target, args.purge);
+    }
+    refuse_range(&args.target, "stamp")?;
     let revisions = session.revisions()?;
     let migrator = session.migrator(revisions);
     let connection = session.connection()?;

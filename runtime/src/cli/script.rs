@@ -1,4 +1,5 @@
-//! `upgrade --sql` and `downgrade --sql`: the script, printed instead of run.
+//! `upgrade --sql`, `downgrade --sql` and `stamp --sql`: the script, printed
+//! instead of run.
 
 use serde_json::json;
 
@@ -36,6 +37,18 @@ fn print(session: &Session<'_>, dialect: Dialect, script: &str) {
     }
 }
 
+/// A target `[FROM:]TO` of an offline script: FROM is base when missing,
+/// TO head.
+fn range(target: &str) -> (Option<&str>, &str) {
+    match target.split_once(':') {
+        Some((from, to)) => (
+            Some(from).filter(|f| !f.is_empty()),
+            if to.is_empty() { "head" } else { to },
+        ),
+        None => (None, target),
+    }
+}
+
 /// `upgrade [FROM:]TO --sql`: from base unless a range gives the start.
 pub(crate) fn upgrade_sql(
     session: &mut Session<'_>,
@@ -44,13 +57,7 @@ pub(crate) fn upgrade_sql(
 ) -> Result<(), CliError> {
     let revisions = session.revisions()?;
     let dialect = dialect(session)?;
-    let (from, to) = match target.split_once(':') {
-        Some((from, to)) => (
-            Some(from).filter(|f| !f.is_empty()),
-            if to.is_empty() { "head" } else { to },
-        ),
-        None => (None, target),
-    };
+    let (from, to) = range(target);
     let script = session
         .migrator(revisions)
         .single_transaction(single_transaction)
@@ -80,6 +87,23 @@ pub(crate) fn downgrade_sql(
         .migrator(revisions)
         .single_transaction(single_transaction)
         .downgrade_sql(dialect, from, to)?;
+    print(session, dialect, &script);
+    Ok(())
+}
+
+/// `stamp [FROM:]TO --sql [--purge]`: FROM only sets where a relative TO
+/// counts from.
+pub(crate) fn stamp_sql(
+    session: &mut Session<'_>,
+    target: &str,
+    purge: bool,
+) -> Result<(), CliError> {
+    let revisions = session.revisions()?;
+    let dialect = dialect(session)?;
+    let (from, to) = range(target);
+    let script = session
+        .migrator(revisions)
+        .stamp_sql(dialect, from, to, purge)?;
     print(session, dialect, &script);
     Ok(())
 }

@@ -107,3 +107,73 @@ fn ranges_set_the_start_of_a_script() {
     assert_eq!(json["dialect"], "postgres");
     assert!(json["sql"].as_str().unwrap().contains("CREATE TABLE"));
 }
+
+#[test]
+fn stamp_sql_prints_a_script_that_records_a_revision_without_running_it() {
+    let project = Project::new();
+    let run = project
+        .run(&["stamp", "--sql", "--dialect", "sqlite", "head"])
+        .ok();
+    assert!(
+        run.stdout
+            .starts_with(&format!("-- revchain: stamp -> {HEAD} ")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("-- Running stamp_revision -> {HEAD}\n"))
+    );
+    let path = project.path().join("stamped.db");
+    let mut conn = diesel::SqliteConnection::establish(&path.display().to_string()).unwrap();
+    conn.batch_execute(&run.stdout).unwrap();
+    let url = project.sqlite_url("stamped.db");
+    assert_eq!(
+        project.run_on(&url, &["current"]).ok().stdout,
+        format!("{HEAD} (head)\n")
+    );
+    // Nothing of the history ran: only revchain's two tables exist.
+    let tables: i64 = diesel::RunQueryDsl::get_result::<Count>(
+        diesel::sql_query("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'"),
+        &mut conn,
+    )
+    .unwrap()
+    .n;
+    assert_eq!(tables, 2);
+
+    // A range sets where a relative target counts from; online, it is refused.
+    let range = project
+        .run(&[
+            "stamp",
+            "--sql",
+            "--dialect",
+            "postgres",
+            &format!("{HEAD}:-1"),
+        ])
+        .ok();
+    assert!(
+        range
+            .stdout
+            .starts_with(&format!("-- revchain: stamp -> {} ", IDS[IDS.len() - 2])),
+        "{}",
+        range.stdout
+    );
+    project
+        .run_on(&url, &["stamp", "base:head"])
+        .code(1)
+        .stderr_has("error: the range `base:head` is only allowed with `--sql`");
+    let purge = project
+        .run(&["stamp", "--sql", "--dialect", "mysql", "--purge", "base"])
+        .ok();
+    assert!(
+        purge.stdout.contains("DELETE FROM `revchain_version`;\n"),
+        "{}",
+        purge.stdout
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
