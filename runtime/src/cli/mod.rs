@@ -75,6 +75,7 @@ pub(crate) mod connection;
 mod error;
 mod output;
 mod revision;
+mod scratch;
 mod script;
 mod settings;
 mod url;

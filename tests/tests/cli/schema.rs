@@ -360,9 +360,15 @@ kinds!(
     add_foreign_key
 );
 
+/// Held for writing while a test plants a stale scratch database on a
+/// server: any comparison on that server removes it and says so on stderr,
+/// so a test that asserts an empty stderr holds it for reading.
+static PLANTED_SCRATCH: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 /// The repository's history at head against the blog example's models: no
 /// difference; the real database stays empty.
 fn example(db: fn(&Project) -> Option<Db>) {
+    let _quiet = PLANTED_SCRATCH.read().unwrap_or_else(|e| e.into_inner());
     let project = Project::empty();
     let Some(db) = db(&project) else {
         return;
@@ -726,4 +732,89 @@ fn a_first_revision_from_models_without_a_migrations_directory() {
         &["check", "--schema"],
     )
     .ok();
+}
+
+/// A scratch database a killed run left behind (planted here: named as
+/// revchain names them, created two days ago on another machine) is removed
+/// by the next comparison, which says so; a recent one of another machine,
+/// whose run may still be going, is kept.
+fn stale_scratch_is_removed(db: fn(&Project) -> Option<Db>) {
+    let _planting = PLANTED_SCRATCH.write().unwrap_or_else(|e| e.into_inner());
+    let Some(case) = Case::new(db) else {
+        return;
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let two_days = 2 * 24 * 3600 * 1_000_000_000_u128;
+    let stale = format!(
+        "revchain_scratch_{}_{}_0badcafe",
+        std::process::id(),
+        now - two_days
+    );
+    let running = format!("revchain_scratch_{}_{now}_0badcafe", u32::MAX);
+    let tmp = case.project.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let exists = |name: &str| -> bool {
+        match &case.db {
+            Db::Sqlite(_) => tmp.join(format!("{name}.db")).exists(),
+            Db::Postgres(db) => {
+                db.pg().count(&format!(
+                    "SELECT COUNT(*) AS n FROM pg_database WHERE datname = '{name}'"
+                )) == 1
+            }
+            Db::Mysql(db) => db.mysql_conn().count(&format!(
+                "SELECT COUNT(*) AS n FROM information_schema.schemata WHERE schema_name = '{name}'"
+            )) == 1,
+        }
+    };
+    let run_sql = |sql: &str| match &case.db {
+        Db::Sqlite(_) => unreachable!(),
+        Db::Postgres(db) => db.pg().run(&sql.replace('`', "\"")),
+        Db::Mysql(db) => db.mysql_conn().run(sql),
+    };
+    for name in [&stale, &running] {
+        match &case.db {
+            Db::Sqlite(_) => std::fs::write(tmp.join(format!("{name}.db")), "").unwrap(),
+            _ => run_sql(&format!("CREATE DATABASE `{name}`")),
+        }
+        assert!(exists(name), "{name} was not planted");
+    }
+
+    let run = case.run(&["check", "--schema"]).ok();
+    assert!(
+        !exists(&stale),
+        "the stale scratch database is left\n{run:?}"
+    );
+    assert!(
+        exists(&running),
+        "a recent scratch database of another machine was removed\n{run:?}"
+    );
+    if matches!(case.db, Db::Sqlite(_)) {
+        // Only this test's processes use this `TMPDIR`, so the notice is this
+        // run's (on a server, a concurrent test's run may remove it first).
+        run.stderr_has(&format!(
+            "warning: removed the scratch database `{}` that an interrupted run (process {}) left behind 2 days ago",
+            tmp.join(format!("{stale}.db")).display(),
+            std::process::id()
+        ));
+    } else {
+        run_sql(&format!("DROP DATABASE `{running}`"));
+    }
+}
+
+#[test]
+fn a_stale_scratch_database_is_removed_on_sqlite() {
+    stale_scratch_is_removed(sqlite_db);
+}
+
+#[test]
+fn a_stale_scratch_database_is_removed_on_postgres() {
+    stale_scratch_is_removed(postgres_db);
+}
+
+#[test]
+fn a_stale_scratch_database_is_removed_on_mariadb() {
+    stale_scratch_is_removed(mysql_db);
 }
