@@ -99,6 +99,12 @@ pub(crate) fn compare_with_head(
         database
     };
 
+    // `--ignore-tables` wins over `ignore_tables` of the config files.
+    let ignore_tables = if ignore_tables.is_empty() {
+        &session.settings.ignore_tables
+    } else {
+        ignore_tables
+    };
     let ignore: Vec<&str> = ignore_tables
         .iter()
         .map(|t| t.trim())

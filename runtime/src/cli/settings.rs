@@ -13,7 +13,8 @@
 //! file that names it), then `./migrations`. The models of
 //! `--autogenerate` and `check --schema`: `--schema`, then `schema` in the
 //! config files (relative to the file that names it), then
-//! `src/schema.rs`. The version table:
+//! `src/schema.rs`. The tables the comparison leaves out: `--ignore-tables`,
+//! then `ignore_tables` in the config files. The version table:
 //! `--version-table`, then `version_table` in the config files, then the
 //! application's default, then `revchain_version`.
 
@@ -32,6 +33,7 @@ struct ConfigFile {
     dir: Option<PathBuf>,
     schema: Option<PathBuf>,
     version_table: Option<String>,
+    ignore_tables: Option<Vec<String>>,
 }
 
 /// A value and where it came from, for messages.
@@ -50,6 +52,8 @@ pub(crate) struct Settings {
     /// diesel's `schema.rs` and how to show it in messages.
     pub(crate) schema: Option<(PathBuf, String)>,
     pub(crate) version_table: Option<String>,
+    /// `ignore_tables` of the config files (`--ignore-tables` wins).
+    pub(crate) ignore_tables: Vec<String>,
 }
 
 impl Settings {
@@ -66,7 +70,7 @@ impl Settings {
                         "invalid config file `{shown}`: {}",
                         e.to_string().trim_end().replace('\n', "\n  ")
                     ),
-                    "the keys are `database_url`, `dir`, `schema` and `version_table`",
+                    "the keys are `database_url`, `dir`, `schema`, `version_table` and `ignore_tables`",
                 )
             })?;
             if let Some(url) = file.database_url {
@@ -95,6 +99,9 @@ impl Settings {
             }
             if let Some(table) = file.version_table {
                 settings.version_table = Some(table);
+            }
+            if let Some(tables) = file.ignore_tables {
+                settings.ignore_tables = tables;
             }
         }
         if let Some(url) = &global.database_url {

@@ -538,6 +538,57 @@ fn ignored_tables_are_left_out_on_both_sides() {
 }
 
 #[test]
+fn ignored_tables_come_from_a_config_file_and_the_flag_wins() {
+    let case = Case::new(sqlite_db).unwrap();
+    case.write_models(
+        &edit(
+            "diesel::table! {\n    notes (id) {\n        id -> Integer,\n        author_id -> Nullable<Integer>,\n        body -> Text,\n    }\n}\n",
+            "diesel::table! {\n    reviews (id) {\n        id -> Integer,\n    }\n}\n",
+        ),
+    );
+    std::fs::write(
+        case.project.path().join("revchain.toml"),
+        "ignore_tables = [\"notes\", \"reviews\"]\n",
+    )
+    .unwrap();
+    case.run(&["--config-file", "revchain.toml", "check", "--schema"])
+        .ok();
+    case.run(&[
+        "--config-file",
+        "revchain.toml",
+        "check",
+        "--schema",
+        "--ignore-tables",
+        "notes",
+    ])
+    .code(1)
+    .stderr_has("error: new upgrade operations detected: [('add_table', 'reviews')]");
+    // The same key drives `revision --autogenerate`: nothing to write.
+    let run = case
+        .run(&[
+            "--config-file",
+            "revchain.toml",
+            "revision",
+            "-m",
+            "nothing",
+            "--autogenerate",
+        ])
+        .ok();
+    assert!(
+        run.stdout.contains("no changes in schema detected"),
+        "{run:?}"
+    );
+    std::fs::write(
+        case.project.path().join("bad.toml"),
+        "ignore_tables = \"notes\"\n",
+    )
+    .unwrap();
+    case.run(&["--config-file", "bad.toml", "check", "--schema"])
+        .code(1)
+        .stderr_has("error: invalid config file `bad.toml`:");
+}
+
+#[test]
 fn json_reports_the_differences_as_an_error() {
     let case = Case::new(sqlite_db).unwrap();
     case.write_models(&kind("add_column").0);
