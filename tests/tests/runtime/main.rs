@@ -10,6 +10,7 @@ mod drift;
 mod failure;
 mod kill;
 mod migration_source;
+mod multi_connection;
 mod realworld;
 mod roundtrip;
 mod targets;
