@@ -6,7 +6,7 @@ use serde_json::json;
 use super::Session;
 use super::error::CliError;
 use super::url::DatabaseUrl;
-use crate::Dialect;
+use crate::{Dialect, Migrator};
 
 /// The dialect of the script: `--dialect`, else the database URL's scheme.
 fn dialect(session: &Session<'_>) -> Result<Dialect, CliError> {
@@ -37,6 +37,19 @@ fn print(session: &Session<'_>, dialect: Dialect, script: &str) {
     }
 }
 
+/// Prints the script `build` writes with the session's migrator, in the
+/// dialect of `--dialect` or of the database URL.
+fn write(
+    session: &mut Session<'_>,
+    build: impl FnOnce(Migrator<'static>, Dialect) -> Result<String, crate::Error>,
+) -> Result<(), CliError> {
+    let revisions = session.revisions()?;
+    let dialect = dialect(session)?;
+    let script = build(session.migrator(revisions), dialect)?;
+    print(session, dialect, &script);
+    Ok(())
+}
+
 /// A target `[FROM:]TO` of an offline script: FROM is base when missing,
 /// TO head.
 fn range(target: &str) -> (Option<&str>, &str) {
@@ -55,15 +68,12 @@ pub(crate) fn upgrade_sql(
     target: &str,
     single_transaction: bool,
 ) -> Result<(), CliError> {
-    let revisions = session.revisions()?;
-    let dialect = dialect(session)?;
     let (from, to) = range(target);
-    let script = session
-        .migrator(revisions)
-        .single_transaction(single_transaction)
-        .upgrade_sql(dialect, from, to)?;
-    print(session, dialect, &script);
-    Ok(())
+    write(session, |migrator, dialect| {
+        migrator
+            .single_transaction(single_transaction)
+            .upgrade_sql(dialect, from, to)
+    })
 }
 
 /// `downgrade FROM:TO --sql`: both ends are required, as in Alembic.
@@ -81,14 +91,11 @@ pub(crate) fn downgrade_sql(
             "offline, the database's revision is unknown: name where the script starts, such as `head:base` or `head:-1`",
         ));
     };
-    let revisions = session.revisions()?;
-    let dialect = dialect(session)?;
-    let script = session
-        .migrator(revisions)
-        .single_transaction(single_transaction)
-        .downgrade_sql(dialect, from, to)?;
-    print(session, dialect, &script);
-    Ok(())
+    write(session, |migrator, dialect| {
+        migrator
+            .single_transaction(single_transaction)
+            .downgrade_sql(dialect, from, to)
+    })
 }
 
 /// `stamp [FROM:]TO --sql [--purge]`: FROM only sets where a relative TO
@@ -98,12 +105,8 @@ pub(crate) fn stamp_sql(
     target: &str,
     purge: bool,
 ) -> Result<(), CliError> {
-    let revisions = session.revisions()?;
-    let dialect = dialect(session)?;
     let (from, to) = range(target);
-    let script = session
-        .migrator(revisions)
-        .stamp_sql(dialect, from, to, purge)?;
-    print(session, dialect, &script);
-    Ok(())
+    write(session, |migrator, dialect| {
+        migrator.stamp_sql(dialect, from, to, purge)
+    })
 }
