@@ -38,7 +38,7 @@ pub(crate) const STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 struct Origin {
     pid: u32,
     created: SystemTime,
-    /// The machine's tag; `None` for names of revchain 0.1, which had none.
+    /// The machine's tag; `None` in names written before it was added.
     host: Option<String>,
 }
 
@@ -51,8 +51,9 @@ fn scratch_name(now: SystemTime) -> String {
     format!("{PREFIX}{}_{nanos}_{}", std::process::id(), host_tag())
 }
 
-/// Reads a name [`scratch_name`] wrote (or revchain 0.1's
-/// `revchain_scratch_<pid>_<nanos>`); `None` for any other name.
+/// Reads a name [`scratch_name`] wrote (or an older
+/// `revchain_scratch_<pid>_<nanos>`, without the machine's tag); `None` for
+/// any other name.
 fn parse_name(name: &str) -> Option<Origin> {
     let mut parts = name.strip_prefix(PREFIX)?.split('_');
     let pid = parts.next()?.parse().ok()?;
@@ -81,9 +82,6 @@ fn host_tag() -> String {
             seed.push_str(text.trim());
         }
         seed.push('\n');
-    }
-    if let Ok(host) = std::env::var("HOSTNAME") {
-        seed.push_str(&host);
     }
     // FNV-1a: stable across builds and platforms, unlike `DefaultHasher`.
     let hash = seed.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
@@ -426,7 +424,7 @@ mod tests {
         ] {
             assert_eq!(parse_name(name), None, "{name}");
         }
-        // Revchain 0.1's names, without the machine's tag.
+        // Older names, without the machine's tag.
         assert_eq!(
             parse_name("revchain_scratch_12_34").map(|o| o.host),
             Some(None)
