@@ -70,6 +70,7 @@ fn the_binary_and_the_embedded_command_print_the_same() {
         &["stamp", "--purge", "base"],
         &["upgrade", "--sql", "--dialect", "sqlite"],
         &["downgrade", "head:-2", "--sql"],
+        &["stamp", "head:-1", "--sql", "--purge"],
     ] {
         let (binary, app) = both(&binary_db, &app_db, args);
         assert_eq!(
