@@ -390,6 +390,41 @@ impl private::Connection for diesel::MysqlConnection {
         diesel::Connection::transaction(self, f)
     }
 
+    /// The last statements (revchain's bookkeeping) in a transaction of
+    /// their own, sent as one batch: `BEGIN; …; COMMIT`. MySQL commits DDL
+    /// implicitly, which also ends the transaction diesel opened, so after a
+    /// revision's first DDL statement every statement commits alone: without
+    /// this, the version `UPDATE` and the log `INSERT` would be two commits,
+    /// with a moment between them where one is recorded and the other not.
+    /// The `BEGIN` commits whatever the revision left open; the database is
+    /// marked dirty before a revision runs on MySQL, so a failure after that
+    /// is never mistaken for success. Inside a transaction the caller
+    /// opened, a `BEGIN` would commit the caller's work: there, the
+    /// statements run in the caller's transaction instead.
+    fn write_transaction_then<T>(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(&mut Self, &mut Begin) -> Result<(T, Option<String>), Error>,
+    ) -> Result<T, Error> {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+
+        let outermost = matches!(
+            AnsiTransactionManager::transaction_manager_status_mut(self).transaction_depth(),
+            Ok(None)
+        );
+        if !outermost {
+            return then_commit(self, what, f);
+        }
+        self.write_transaction(|conn| {
+            let (value, last) = f(conn, &mut Begin::sent())?;
+            if let Some(sql) = last {
+                conn.execute_sql(&format!("BEGIN;\n{sql};\nCOMMIT"))
+                    .context(|| what.to_owned())?;
+            }
+            Ok(value)
+        })
+    }
+
     fn lock(&mut self, table: &str) -> Result<(), Error> {
         let sql = format!(
             "SELECT CAST(GET_LOCK({}, {LOCK_WAIT_SECONDS}) AS SIGNED) AS value",

@@ -267,8 +267,12 @@ impl Migrator<'_> {
                 script.statement(&bk.mark_dirty(revision.id(), direction.as_str()));
                 script.commit();
                 if revision.run_in_transaction() {
+                    // MySQL: the revision in a transaction (its DDL commits
+                    // at once anyway), then the bookkeeping in one of its own.
                     script.begin();
                     script.statements(texts);
+                    script.commit();
+                    script.begin();
                     script.statements(&record);
                     script.commit();
                 } else {

@@ -119,3 +119,46 @@ fn upgrade_inside_a_callers_transaction_on_postgres() {
     .unwrap();
     assert!(migrator.is_at_head(&mut conn).unwrap());
 }
+
+/// On MySQL a revision's DDL commits at once and ends the transaction; the
+/// version `UPDATE` and the log `INSERT` that record the revision must still
+/// commit together. A trigger makes the log `INSERT` fail: the version must
+/// not move, and the database stays marked dirty with the revision.
+#[test]
+fn the_bookkeeping_of_a_revision_commits_as_one_on_mysql() {
+    let Some(db) = TestDatabase::mysql() else {
+        return;
+    };
+    let mut conn = db.mysql_conn();
+    let migrator = Migrator::new(&revchain_tests::EXAMPLE);
+    let first = revchain_tests::EXAMPLE.as_slice()[0].id();
+    // Creates the bookkeeping tables, at base.
+    migrator.stamp(&mut conn, "base", false).unwrap();
+    conn.run(
+        "CREATE TRIGGER refuse_log BEFORE INSERT ON revchain_version_log FOR EACH ROW \
+         SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'log refused'",
+    );
+    let error = migrator.upgrade(&mut conn, "+1").unwrap_err();
+    match &error {
+        Error::Database { source, .. } => {
+            assert!(source.to_string().contains("log refused"), "{source}");
+        }
+        other => panic!("expected the log's refusal, got {other}"),
+    }
+    let status = migrator.status(&mut conn).unwrap();
+    assert_eq!(
+        status.current, None,
+        "the version moved without its log line"
+    );
+    assert_eq!(status.dirty.as_deref(), Some(first));
+    assert_eq!(
+        conn.count("SELECT COUNT(*) AS n FROM revchain_version_log"),
+        0
+    );
+
+    // Once the log accepts lines again, `stamp` resolves it as the error says.
+    conn.run("DROP TRIGGER refuse_log");
+    migrator.stamp(&mut conn, first, false).unwrap();
+    migrator.upgrade(&mut conn, "head").unwrap();
+    assert!(migrator.is_at_head(&mut conn).unwrap());
+}
