@@ -131,18 +131,21 @@ pub(crate) mod private {
         /// Opens a transaction with `sql`, which starts with `BEGIN`, and
         /// tells diesel's transaction manager so.
         fn begin_with(&mut self, sql: &str) -> diesel::QueryResult<()>;
-        /// Whether [`lock`](Self::lock) takes a session-level lock that is
-        /// held for the whole run (PostgreSQL, MySQL): then no other
-        /// revchain process can move the version while this one migrates,
-        /// and the state read right after taking the lock stays true between
-        /// steps. SQLite has no such lock: each step takes the write lock
-        /// with `BEGIN IMMEDIATE` and must re-read the state under it.
-        const SESSION_LOCK: bool;
         /// Takes the migration lock named after the version table.
         fn lock(&mut self, table: &str) -> Result<(), Error>;
         /// Releases it.
         fn unlock(&mut self, table: &str) -> Result<(), Error>;
     }
+}
+
+/// Whether the migration lock of `dialect` is a session-level lock held for
+/// the whole run (PostgreSQL's advisory lock, MySQL's `GET_LOCK`): then no
+/// other revchain process can move the version while this one migrates, and
+/// the state read right after taking the lock stays true between steps.
+/// SQLite has no such lock: each step takes the write lock with
+/// `BEGIN IMMEDIATE` and must re-read the state under it.
+pub(crate) fn has_session_lock(dialect: Dialect) -> bool {
+    dialect != Dialect::Sqlite
 }
 
 /// [`write_transaction_then`](private::Connection::write_transaction_then)
@@ -236,8 +239,6 @@ pub(crate) const LOCK_WAIT_SECONDS: u32 = 600;
 impl private::Connection for diesel::SqliteConnection {
     connection_basics!(Dialect::Sqlite);
 
-    const SESSION_LOCK: bool = false;
-
     fn write_transaction<T>(
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<T, Error>,
@@ -277,8 +278,6 @@ fn advisory_key(table: &str) -> i64 {
 #[cfg(feature = "postgres")]
 impl private::Connection for diesel::PgConnection {
     connection_basics!(Dialect::Postgres);
-
-    const SESSION_LOCK: bool = true;
 
     fn write_transaction<T>(
         &mut self,
@@ -380,8 +379,6 @@ fn mysql_lock_name(table: &str) -> String {
 #[cfg(feature = "mysql")]
 impl private::Connection for diesel::MysqlConnection {
     connection_basics!(Dialect::Mysql);
-
-    const SESSION_LOCK: bool = true;
 
     fn write_transaction<T>(
         &mut self,

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use revchain_internals::Checksum;
 use revchain_internals::sql::{self, Dialect, Statement};
 
-use crate::backend::{Begin, MigrationConnection};
+use crate::backend::{Begin, MigrationConnection, has_session_lock};
 use crate::bookkeeping::{Bookkeeping, LogKind};
 use crate::error::{Context, Direction, DriftReason, Drifted, Error, RevisionFailed};
 use crate::report::{Progress, Report, Status, Step};
@@ -303,8 +303,18 @@ impl<'r> Migrator<'r> {
                 self.run_single_transaction(conn, &bk, &positions, direction, progress)?
             } else {
                 let mut steps = Vec::new();
-                for &position in &positions {
-                    steps.extend(self.step(conn, &bk, position, direction, progress)?);
+                let mut marked = false;
+                for (i, &position) in positions.iter().enumerate() {
+                    let mark_next = positions
+                        .get(i + 1)
+                        .and_then(|&next| self.mark_ahead(&bk, next, direction));
+                    let handover = Handover {
+                        marked,
+                        mark_next: mark_next.as_deref(),
+                    };
+                    let done = self.step(conn, &bk, position, direction, handover, progress)?;
+                    marked = mark_next.is_some() && done.is_some();
+                    steps.extend(done);
                 }
                 steps
             };
@@ -469,15 +479,37 @@ impl<'r> Migrator<'r> {
     }
 
     /// Runs one revision one way, unless another process already did.
+    /// The statement that marks the revision at `next` dirty, if the step
+    /// before it may write it with its own bookkeeping: where the migration
+    /// lock is held for the whole run (see [`has_session_lock`]) and the
+    /// revision is one that is marked dirty before it runs. `None` also when
+    /// its file cannot be split: that error is reported when it runs, before
+    /// anything is marked.
+    pub(crate) fn mark_ahead(
+        &self,
+        bk: &Bookkeeping,
+        next: usize,
+        direction: Direction,
+    ) -> Option<String> {
+        if !has_session_lock(bk.dialect()) {
+            return None;
+        }
+        let revision = &self.revisions.as_slice()[next];
+        let statements = statements(revision, direction, bk.dialect()).ok()?;
+        (!runs_atomically(revision, bk.dialect(), &statements))
+            .then(|| bk.mark_dirty(revision.id(), direction.as_str()))
+    }
+
     fn step<C: MigrationConnection>(
         &self,
         conn: &mut C,
         bk: &Bookkeeping,
         position: usize,
         direction: Direction,
+        handover: Handover<'_>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Option<Step>, Error> {
-        let result = self.step_quietly(conn, bk, position, direction, &mut |id| {
+        let result = self.step_quietly(conn, bk, position, direction, handover, &mut |id| {
             progress(Progress::Starting { id, direction })
         });
         if let Ok(Some(step)) = &result {
@@ -492,6 +524,7 @@ impl<'r> Migrator<'r> {
         bk: &Bookkeeping,
         position: usize,
         direction: Direction,
+        handover: Handover<'_>,
         starting: &mut dyn FnMut(&'static str),
     ) -> Result<Option<Step>, Error> {
         let revision = &self.revisions.as_slice()[position];
@@ -513,7 +546,7 @@ impl<'r> Migrator<'r> {
                 let duration = started.elapsed();
                 Ok((
                     Some(step(revision, direction, duration)),
-                    Some(self.record_sql(bk, position, direction, duration)),
+                    Some(self.record_sql(bk, position, direction, duration, handover.mark_next)),
                 ))
             });
         }
@@ -521,7 +554,9 @@ impl<'r> Migrator<'r> {
         // The revision's SQL cannot be rolled back: mark the database dirty
         // first, so that a failure halfway is never mistaken for success.
         let mark_dirty = bk.mark_dirty(revision.id(), direction.as_str());
-        if C::SESSION_LOCK {
+        if handover.marked {
+            // The step before committed the mark with its bookkeeping.
+        } else if has_session_lock(bk.dialect()) {
             // Nothing to claim (see `claim`): one statement, committed alone.
             execute(conn, &mark_dirty, "marking the database dirty")?;
         } else {
@@ -549,7 +584,7 @@ impl<'r> Migrator<'r> {
                 let duration = started.elapsed();
                 Ok((
                     duration,
-                    Some(self.record_sql(bk, position, direction, duration)),
+                    Some(self.record_sql(bk, position, direction, duration, handover.mark_next)),
                 ))
             })
         } else {
@@ -557,7 +592,8 @@ impl<'r> Migrator<'r> {
                 Err(failure) => Err(fail(failure)),
                 Ok(()) => {
                     let duration = started.elapsed();
-                    let sql = self.record_sql(bk, position, direction, duration);
+                    let sql =
+                        self.record_sql(bk, position, direction, duration, handover.mark_next);
                     conn.write_transaction_then(RECORDING, |_, _| Ok((duration, Some(sql))))
                 }
             }
@@ -644,7 +680,7 @@ impl<'r> Migrator<'r> {
         position: usize,
         direction: Direction,
     ) -> Result<bool, Error> {
-        if C::SESSION_LOCK {
+        if has_session_lock(bk.dialect()) {
             return Ok(true);
         }
         let state = required_state(conn, bk)?;
@@ -671,15 +707,17 @@ impl<'r> Migrator<'r> {
 
     /// The SQL that records a finished step: the new version and a log
     /// line, as one batch (one round trip instead of two; on PostgreSQL it
-    /// also carries the `COMMIT`, see `write_transaction_then`). Both
-    /// statements are revchain's own, built from quoted literals, so an
-    /// error in either needs no line number.
+    /// also carries the `COMMIT`, see `write_transaction_then`), and with
+    /// `mark_next` the dirty mark of the step that follows (see
+    /// [`Handover`]). Every statement is revchain's own, built from quoted
+    /// literals, so an error in one needs no line number.
     fn record_sql(
         &self,
         bk: &Bookkeeping,
         position: usize,
         direction: Direction,
         duration: Duration,
+        mark_next: Option<&str>,
     ) -> String {
         let revision = &self.revisions.as_slice()[position];
         let (id, digest) = self.position_state(match direction {
@@ -690,7 +728,7 @@ impl<'r> Migrator<'r> {
             Direction::Up => LogKind::Up,
             Direction::Down => LogKind::Down,
         };
-        bk.batch(&[
+        let mut statements = vec![
             bk.set_version(id, digest.as_ref()),
             bk.log(
                 revision.id(),
@@ -699,7 +737,9 @@ impl<'r> Migrator<'r> {
                 Some(&revision.chain_digest()),
                 duration.as_micros().try_into().unwrap_or(u64::MAX),
             ),
-        ])
+        ];
+        statements.extend(mark_next.map(str::to_owned));
+        bk.batch(&statements)
     }
 
     fn run_single_transaction<C: MigrationConnection>(
@@ -743,7 +783,7 @@ impl<'r> Migrator<'r> {
                 let duration = started.elapsed();
                 execute(
                     conn,
-                    &self.record_sql(bk, *position, direction, duration),
+                    &self.record_sql(bk, *position, direction, duration, None),
                     RECORDING,
                 )?;
                 let done = step(revision, direction, duration);
@@ -947,6 +987,22 @@ fn drift_culprits(chain: &[Revision], log: &[crate::backend::LogRow]) -> Vec<Dri
         });
     }
     drifted
+}
+
+/// What one step of a run hands to the next. A revision whose SQL cannot be
+/// rolled back (any revision on MySQL, `run_in_transaction = false`
+/// elsewhere) is marked dirty, and committed so, before it runs. When the
+/// step before it is part of the same run under a session lock, that mark
+/// goes into the step's own bookkeeping, in the same commit: one commit per
+/// revision fewer. The state it leaves (at the previous revision, dirty
+/// with the next) is the same the separate mark leaves a moment later.
+#[derive(Clone, Copy, Debug, Default)]
+struct Handover<'a> {
+    /// The step before marked this one dirty.
+    marked: bool,
+    /// The mark of the step after this one, to commit with this step's
+    /// bookkeeping.
+    mark_next: Option<&'a str>,
 }
 
 /// A statement that failed, before it is turned into an [`Error`].

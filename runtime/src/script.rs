@@ -247,10 +247,18 @@ impl Migrator<'_> {
             script.blank();
             script.begin();
         }
-        for ((revision, texts), &position) in prepared.iter().zip(positions) {
+        // As online: a revision marked dirty before it runs gets that mark
+        // with the bookkeeping of the one before, where the run holds a
+        // session lock (see `Migrator::mark_ahead`).
+        let mut marked = false;
+        for (i, ((revision, texts), &position)) in prepared.iter().zip(positions).enumerate() {
             script.blank();
             script.comment(&self.offline_running(revision, position, direction));
-            let record = self.offline_record(&bk, position, direction);
+            let mark_next = positions
+                .get(i + 1)
+                .filter(|_| !single)
+                .and_then(|&next| self.mark_ahead(&bk, next, direction));
+            let record = self.offline_record(&bk, position, direction, mark_next.as_deref());
             if single {
                 script.statements(texts);
                 script.statements(&record);
@@ -262,10 +270,13 @@ impl Migrator<'_> {
             } else {
                 // The revision's SQL cannot be rolled back: the online
                 // command marks the database dirty first, in a transaction
-                // of its own, and clears it when it records the revision.
-                script.begin();
-                script.statement(&bk.mark_dirty(revision.id(), direction.as_str()));
-                script.commit();
+                // of its own unless the revision before did, and clears it
+                // when it records the revision.
+                if !marked {
+                    script.begin();
+                    script.statement(&bk.mark_dirty(revision.id(), direction.as_str()));
+                    script.commit();
+                }
                 if revision.run_in_transaction() {
                     // MySQL: the revision in a transaction (its DDL commits
                     // at once anyway), then the bookkeeping in one of its own.
@@ -282,6 +293,7 @@ impl Migrator<'_> {
                     script.commit();
                 }
             }
+            marked = mark_next.is_some();
         }
         if single {
             script.commit();
@@ -317,13 +329,15 @@ impl Migrator<'_> {
     }
 
     /// What the online command records after a step: the new version and a
-    /// log line, with a duration of 0.
+    /// log line, with a duration of 0, and the next revision's dirty mark if
+    /// it goes with them.
     fn offline_record(
         &self,
         bk: &Bookkeeping,
         position: usize,
         direction: Direction,
-    ) -> [String; 2] {
+        mark_next: Option<&str>,
+    ) -> Vec<String> {
         let chain = self.revisions().as_slice();
         let revision = &chain[position];
         let now = match direction {
@@ -334,7 +348,7 @@ impl Migrator<'_> {
             Direction::Up => LogKind::Up,
             Direction::Down => LogKind::Down,
         };
-        [
+        let mut record = vec![
             bk.set_version(
                 now.map(Revision::id),
                 now.map(Revision::chain_digest).as_ref(),
@@ -346,7 +360,9 @@ impl Migrator<'_> {
                 Some(&revision.chain_digest()),
                 0,
             ),
-        ]
+        ];
+        record.extend(mark_next.map(str::to_owned));
+        record
     }
 }
 

@@ -771,32 +771,54 @@ fn transactions_follow_the_online_command() {
             .collect()
     };
     let migrator = Migrator::new(&NO_TRANSACTION);
-    // Revision 1 rolls back on PostgreSQL: one transaction.
+    // Revision 1 rolls back on PostgreSQL: one transaction, whose
+    // bookkeeping also marks revision 2 dirty (2 cannot be rolled back).
     let pg = migrator
         .upgrade_sql(Dialect::Postgres, None, "head")
         .unwrap();
     assert_eq!(
         section(&pg, "1"),
-        ["BEGIN;", "CREATE", "UPDATE", "INSERT", "COMMIT;"]
+        ["BEGIN;", "CREATE", "UPDATE", "INSERT", "UPDATE", "COMMIT;"]
     );
-    // Revision 2 runs outside a transaction: dirty first, then the SQL bare,
-    // then the bookkeeping.
+    // Revision 2 runs outside a transaction, already marked dirty: the SQL
+    // bare, then the bookkeeping.
     assert_eq!(
         section(&pg, "2"),
+        ["CREATE", "BEGIN;", "UPDATE", "INSERT", "COMMIT;"]
+    );
+    assert!(pg.contains("SET state = 'dirty', dirty_revision = '2', dirty_direction = 'up'"));
+    // A script that starts at revision 2 marks it dirty on its own.
+    let from_1 = migrator
+        .upgrade_sql(Dialect::Postgres, Some("1"), "head")
+        .unwrap();
+    assert_eq!(
+        section(&from_1, "2"),
         [
             "BEGIN;", "UPDATE", "COMMIT;", "CREATE", "BEGIN;", "UPDATE", "INSERT", "COMMIT;"
         ]
     );
-    assert!(pg.contains("SET state = 'dirty', dirty_revision = '2', dirty_direction = 'up'"));
-    // MySQL marks every revision dirty first, and records it in a
-    // transaction of its own (the revision's DDL has committed by then).
+    // SQLite has no session lock: every step marks itself, as online.
+    let lite = migrator.upgrade_sql(Dialect::Sqlite, None, "head").unwrap();
+    assert_eq!(
+        section(&lite, "2"),
+        [
+            "BEGIN", "UPDATE", "COMMIT;", "CREATE", "BEGIN", "UPDATE", "INSERT", "COMMIT;"
+        ]
+    );
+    // MySQL marks every revision dirty before it runs (the first on its
+    // own, the next with the bookkeeping of the one before) and records it
+    // in a transaction of its own (the revision's DDL has committed by then).
     let my = migrator.upgrade_sql(Dialect::Mysql, None, "head").unwrap();
     assert_eq!(
         section(&my, "1"),
         [
             "START", "UPDATE", "COMMIT;", "START", "CREATE", "COMMIT;", "START", "UPDATE",
-            "INSERT", "COMMIT;"
+            "INSERT", "UPDATE", "COMMIT;"
         ]
+    );
+    assert_eq!(
+        section(&my, "2"),
+        ["CREATE", "START", "UPDATE", "INSERT", "COMMIT;"]
     );
     assert!(my.contains("START TRANSACTION;\n"));
     // Single-transaction mode: one transaction around every revision.
