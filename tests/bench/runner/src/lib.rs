@@ -3,14 +3,14 @@
 //!
 //! The full benchmark generates one small crate per backend and history size
 //! whose `main` embeds the history with both macros and calls [`main`]; it
-//! enables only that backend's feature (`sqlite` or `postgres`), so the
-//! process whose wall time is measured loads only the client library it
+//! enables only that backend's feature (`sqlite`, `postgres` or `mysql`), so
+//! the process whose wall time is measured loads only the client library it
 //! uses. The smoke run calls [`run`] from `revchain-bench`, with the history
-//! loaded at run time and both backends. Either way the code that is timed
+//! loaded at run time and every backend. Either way the code that is timed
 //! is the same.
 //!
-//! Commands (a URL starting with `postgres://` is PostgreSQL, anything else
-//! a SQLite file):
+//! Commands (a URL starting with `postgres://` is PostgreSQL, one starting
+//! with `mysql://` MySQL or MariaDB, anything else a SQLite file):
 //!
 //! - `apply <revchain|revchain-single|diesel> <url>`: applies everything to
 //!   an empty database; prints `in_process_ns <n>`.
@@ -23,9 +23,12 @@
 //!   diesel's `has_pending_migration` and three single-row `SELECT`s, one
 //!   call at a time on one connection, alternating in rounds; prints one
 //!   line per subject: `<subject> <median_ns> <calls>`.
+//!
+//! Errors never repeat the URL (it may hold a password): the caller knows
+//! which database it passed.
 
-#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
-compile_error!("enable the `sqlite` or the `postgres` feature of revchain-bench-runner");
+#[cfg(not(any(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+compile_error!("enable the `sqlite`, `postgres` or `mysql` feature of revchain-bench-runner");
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -36,31 +39,39 @@ use diesel::query_dsl::LoadQuery;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{Connection, QueryableByName};
 use diesel_migrations::MigrationHarness;
-use revchain::{MigrationConnection, Migrator, Revisions};
+use revchain::{Dialect, MigrationConnection, Migrator, Revisions};
 
-/// The migrations of diesel's side, for every backend this runner is built
-/// with.
-#[cfg(all(feature = "sqlite", feature = "postgres"))]
-pub trait Source:
-    MigrationSource<diesel::sqlite::Sqlite> + MigrationSource<diesel::pg::Pg>
-{
+/// Declares the trait `$name`: "the migrations of diesel's side for
+/// `$db`" when the runner is built with `$feature`, and a trait every type
+/// implements when it is not. [`Source`] requires all of them, so it asks
+/// for exactly the backends this runner is built with, with one pair of
+/// definitions per backend instead of one per combination of features.
+macro_rules! backend_source {
+    ($feature:literal, $name:ident, $db:ty) => {
+        /// The migrations of diesel's side for this backend, when the runner
+        /// is built with its feature; anything, when it is not.
+        #[cfg(feature = $feature)]
+        pub trait $name: MigrationSource<$db> {}
+        #[cfg(feature = $feature)]
+        impl<S: MigrationSource<$db>> $name for S {}
+
+        /// The migrations of diesel's side for this backend, when the runner
+        /// is built with its feature; anything, when it is not.
+        #[cfg(not(feature = $feature))]
+        pub trait $name {}
+        #[cfg(not(feature = $feature))]
+        impl<S> $name for S {}
+    };
 }
-#[cfg(all(feature = "sqlite", feature = "postgres"))]
-impl<S: MigrationSource<diesel::sqlite::Sqlite> + MigrationSource<diesel::pg::Pg>> Source for S {}
+
+backend_source!("sqlite", SqliteSource, diesel::sqlite::Sqlite);
+backend_source!("postgres", PostgresSource, diesel::pg::Pg);
+backend_source!("mysql", MysqlSource, diesel::mysql::Mysql);
 
 /// The migrations of diesel's side, for every backend this runner is built
 /// with.
-#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
-pub trait Source: MigrationSource<diesel::sqlite::Sqlite> {}
-#[cfg(all(feature = "sqlite", not(feature = "postgres")))]
-impl<S: MigrationSource<diesel::sqlite::Sqlite>> Source for S {}
-
-/// The migrations of diesel's side, for every backend this runner is built
-/// with.
-#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
-pub trait Source: MigrationSource<diesel::pg::Pg> {}
-#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
-impl<S: MigrationSource<diesel::pg::Pg>> Source for S {}
+pub trait Source: SqliteSource + PostgresSource + MysqlSource {}
+impl<S: SqliteSource + PostgresSource + MysqlSource> Source for S {}
 
 /// `&S` as a [`MigrationSource`]: diesel's harness takes its source by value
 /// and `EmbeddedMigrations` is not `Clone`.
@@ -120,8 +131,27 @@ impl diesel::query_builder::Query for Cached {
 
 impl<Conn> diesel::RunQueryDsl<Conn> for Cached {}
 
-/// The query revchain's check sends (`Bookkeeping::select_state`).
-const SAME_SHAPE: &str = "SELECT revision, chain_digest, state, dirty_revision, dirty_direction FROM \"revchain_version\" WHERE id = 1";
+/// The query revchain's check sends (`Bookkeeping::select_state`), with the
+/// default version table quoted for `dialect` as revchain quotes it.
+fn same_shape(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite | Dialect::Postgres => {
+            "SELECT revision, chain_digest, state, dirty_revision, dirty_direction FROM \"revchain_version\" WHERE id = 1"
+        }
+        Dialect::Mysql => {
+            "SELECT revision, chain_digest, state, dirty_revision, dirty_direction FROM `revchain_version` WHERE id = 1"
+        }
+    }
+}
+
+/// The floor `SELECT 1 AS value`, as a `BIGINT` (MySQL casts to `SIGNED`,
+/// which is its `BIGINT`).
+fn select_one(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite | Dialect::Postgres => "SELECT CAST(1 AS BIGINT) AS value",
+        Dialect::Mysql => "SELECT CAST(1 AS SIGNED) AS value",
+    }
+}
 
 /// The entry point of a generated runner: runs the command in the process's
 /// arguments and prints its result, or the error.
@@ -148,35 +178,47 @@ pub fn run<S: Source>(
 ) -> Result<String, String> {
     let url = args
         .get(if args.first().map(String::as_str) == Some("apply") { 2 } else { 1 })
-        .ok_or_else(|| format!("usage: apply <tool> <url> | adopt <url> | check <url> <rounds> <round_ms>; got {args:?}"))?;
+        .ok_or_else(|| format!("usage: apply <tool> <url> | adopt <url> | record <url> | check <url> <rounds> <round_ms>; got {args:?}"))?;
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         #[cfg(feature = "postgres")]
         {
             let mut conn = diesel::PgConnection::establish(url)
-                .map_err(|e| format!("connecting to {url}: {e}"))?;
-            command(args, &mut conn, revisions, migrations)
+                .map_err(|e| format!("connecting to PostgreSQL: {e}"))?;
+            command(args, &mut conn, Dialect::Postgres, revisions, migrations)
         }
         #[cfg(not(feature = "postgres"))]
-        Err(format!(
-            "{url}: this runner was built without the `postgres` feature"
-        ))
+        Err(without("postgres"))
+    } else if url.starts_with("mysql://") {
+        #[cfg(feature = "mysql")]
+        {
+            let mut conn = diesel::MysqlConnection::establish(url)
+                .map_err(|e| format!("connecting to MySQL: {e}"))?;
+            command(args, &mut conn, Dialect::Mysql, revisions, migrations)
+        }
+        #[cfg(not(feature = "mysql"))]
+        Err(without("mysql"))
     } else {
         #[cfg(feature = "sqlite")]
         {
             let mut conn = diesel::SqliteConnection::establish(url)
                 .map_err(|e| format!("opening {url}: {e}"))?;
-            command(args, &mut conn, revisions, migrations)
+            command(args, &mut conn, Dialect::Sqlite, revisions, migrations)
         }
         #[cfg(not(feature = "sqlite"))]
-        Err(format!(
-            "{url}: this runner was built without the `sqlite` feature"
-        ))
+        Err(without("sqlite"))
     }
+}
+
+/// The error for a URL of a backend this runner was built without.
+#[cfg(not(all(feature = "sqlite", feature = "postgres", feature = "mysql")))]
+fn without(feature: &str) -> String {
+    format!("this runner was built without the `{feature}` feature")
 }
 
 fn command<C, S>(
     args: &[String],
     conn: &mut C,
+    dialect: Dialect,
     revisions: &'static Revisions,
     migrations: &S,
 ) -> Result<String, String>
@@ -273,9 +315,12 @@ where
             };
             let rounds = number(2, "rounds")?;
             let round = Duration::from_millis(number(3, "round_ms")?);
-            check(conn, revisions, migrations, rounds, round)
+            check(conn, dialect, revisions, migrations, rounds, round)
         }
-        _ => Err(format!("unknown command {args:?}")),
+        _ => Err(format!(
+            "unknown command `{}`: apply, adopt, record or check",
+            word(0).unwrap_or_default()
+        )),
     }
 }
 
@@ -311,6 +356,7 @@ const SUBJECTS: [&str; 5] = [
 
 fn check<C, S>(
     conn: &mut C,
+    dialect: Dialect,
     revisions: &'static Revisions,
     migrations: &S,
     rounds: u64,
@@ -327,7 +373,7 @@ where
     let mut samples: [Vec<u64>; 5] = Default::default();
     // Warm up every path once (statement caches, page cache).
     for subject in 0..SUBJECTS.len() {
-        call(conn, &migrator, migrations, subject)?;
+        call(conn, dialect, &migrator, migrations, subject)?;
     }
     for r in 0..rounds {
         for k in 0..SUBJECTS.len() {
@@ -337,7 +383,7 @@ where
             let mut calls = 0;
             while calls < 3 || started.elapsed() < round {
                 let before = Instant::now();
-                call(conn, &migrator, migrations, subject)?;
+                call(conn, dialect, &migrator, migrations, subject)?;
                 samples[subject].push(before.elapsed().as_nanos() as u64);
                 calls += 1;
             }
@@ -353,6 +399,7 @@ where
 
 fn call<C, S>(
     conn: &mut C,
+    dialect: Dialect,
     migrator: &Migrator<'_>,
     migrations: &S,
     subject: usize,
@@ -369,18 +416,16 @@ where
             .has_pending_migration(BySource(migrations))
             .map_err(|e| e.to_string())?,
         2 => {
-            let rows: Vec<One> = diesel::RunQueryDsl::load(
-                diesel::sql_query("SELECT CAST(1 AS BIGINT) AS value"),
-                conn,
-            )
-            .map_err(|e| e.to_string())?;
+            let rows: Vec<One> =
+                diesel::RunQueryDsl::load(diesel::sql_query(select_one(dialect)), conn)
+                    .map_err(|e| e.to_string())?;
             rows.first().map(|row| row.value) == Some(1)
         }
         _ => {
             let rows: Vec<VersionRow> = if subject == 3 {
-                diesel::RunQueryDsl::load(diesel::sql_query(SAME_SHAPE), conn)
+                diesel::RunQueryDsl::load(diesel::sql_query(same_shape(dialect)), conn)
             } else {
-                diesel::RunQueryDsl::load(Cached(SAME_SHAPE), conn)
+                diesel::RunQueryDsl::load(Cached(same_shape(dialect)), conn)
             }
             .map_err(|e| e.to_string())?;
             rows.first().is_some_and(|row| {
@@ -415,4 +460,30 @@ pub fn median_u64(values: &mut [u64]) -> Option<u64> {
     } else {
         values[mid - 1] / 2 + values[mid] / 2 + (values[mid - 1] % 2 + values[mid] % 2) / 2
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_shape_floor_is_revchains_query() {
+        for dialect in [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql] {
+            let table = revchain::quote_identifier(dialect, revchain::DEFAULT_VERSION_TABLE);
+            assert_eq!(
+                same_shape(dialect),
+                format!(
+                    "SELECT revision, chain_digest, state, dirty_revision, dirty_direction FROM {table} WHERE id = 1"
+                ),
+                "{dialect:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median_u64(&mut []), None);
+        assert_eq!(median_u64(&mut [5, 1, 3]), Some(3));
+        assert_eq!(median_u64(&mut [1, 4]), Some(2));
+    }
 }
