@@ -11,6 +11,7 @@
 //! options:
 //!   --sizes 100,1000,10000   history sizes
 //!   --postgres-sizes …       sizes also measured on PostgreSQL (default: all)
+//!   --mysql-sizes …          sizes also measured on MySQL (default: all)
 //!   --only build,apply,check,size
 //!                            only these measurements (1 build cost,
 //!                            2 applying, 3 the startup check, 4 binary
@@ -18,27 +19,35 @@
 //!                            bookkeeping. `--only apply`: applying alone
 //!   --no-build               skip measurement 1 (build cost)
 //!   --no-size                skip measurement 4 (binary size)
-//!   --no-postgres            SQLite only
+//!   --no-postgres            no PostgreSQL
+//!   --no-mysql               no MySQL
 //!   --build-reps N           repetitions of each build (default 3)
 //!   --sqlite-apply-max N     longest history applied on SQLite (default 1000)
 //!   --postgres-apply-max N   longest history applied on PostgreSQL (default 10000)
+//!   --mysql-apply-max N      longest history applied on MySQL (default 1000);
+//!                            longer ones are checked on recorded bookkeeping
 //!   --single-max N           longest history applied in one transaction
-//!                            on SQLite (default 1000)
+//!                            and as a raw script on SQLite (default 1000)
 //!   --postgres-single-max N  the same on PostgreSQL (default 100)
-//!                            and as a raw script (default 1000)
 //!   --report PATH            where the Markdown report goes
 //!   --chart PATH             where the SVG chart goes
 //! ```
 //!
 //! `REVCHAIN_TEST_POSTGRES_URL` names the PostgreSQL server (default
-//! `postgres://postgres@127.0.0.1:5432`); each run gets a fresh database,
-//! dropped afterwards.
+//! `postgres://postgres@127.0.0.1:5432`) and `REVCHAIN_TEST_MYSQL_URL` the
+//! MySQL or MariaDB server (default `mysql://root@127.0.0.1:3306`); each run
+//! gets a fresh database, dropped afterwards. A server that cannot be
+//! reached is skipped with a note in the report, or fails the run when `CI`
+//! is set. MySQL is measured for information: the targets are for SQLite and
+//! PostgreSQL. revchain refuses single-transaction mode on MySQL (which
+//! commits every DDL statement at once), so that applier is not run there.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use diesel_migrations::FileBasedMigrations;
+use revchain::cli::redact_url;
 
 use crate::history::{self, History};
 use crate::measure::{self, Backend, RunSettings, RunnerKind, progress};
@@ -52,6 +61,8 @@ pub struct Options {
     pub sizes: Vec<usize>,
     /// Sizes also measured on PostgreSQL.
     pub postgres_sizes: Option<Vec<usize>>,
+    /// Sizes also measured on MySQL.
+    pub mysql_sizes: Option<Vec<usize>>,
     /// Measurement 1.
     pub build: bool,
     /// Measurement 2.
@@ -62,6 +73,8 @@ pub struct Options {
     pub size: bool,
     /// PostgreSQL at all.
     pub postgres: bool,
+    /// MySQL (or MariaDB) at all.
+    pub mysql: bool,
     /// Repetitions of each build.
     pub build_reps: usize,
     /// The generated runners (embedded histories), or this binary with the
@@ -78,6 +91,10 @@ pub struct Options {
     pub sqlite_apply_max: usize,
     /// PostgreSQL histories longer than this are not applied.
     pub postgres_apply_max: usize,
+    /// MySQL histories longer than this are not applied (each `CREATE`
+    /// commits and syncs on its own: 10,000 revisions would take too long);
+    /// the check runs on recorded bookkeeping there, as on SQLite.
+    pub mysql_apply_max: usize,
     /// Longer histories are applied per revision only: in one transaction,
     /// PostgreSQL runs out of lock slots (`max_locks_per_transaction`).
     pub single_max: usize,
@@ -135,11 +152,13 @@ fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
             vec![100, 1_000, 10_000]
         },
         postgres_sizes: None,
+        mysql_sizes: None,
         build: !smoke,
         apply: true,
         check: true,
         size: !smoke,
         postgres: true,
+        mysql: true,
         build_reps: if smoke { 1 } else { 3 },
         embedded: !smoke,
         report: if smoke {
@@ -155,6 +174,7 @@ fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
         smoke,
         sqlite_apply_max: 1_000,
         postgres_apply_max: 10_000,
+        mysql_apply_max: 1_000,
         single_max: 1_000,
         postgres_single_max: 100,
     };
@@ -170,6 +190,7 @@ fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
             "--postgres-sizes" => {
                 options.postgres_sizes = Some(sizes(&value("--postgres-sizes")?)?)
             }
+            "--mysql-sizes" => options.mysql_sizes = Some(sizes(&value("--mysql-sizes")?)?),
             "--only" => {
                 let list = value("--only")?;
                 options.build = false;
@@ -193,6 +214,7 @@ fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
             "--no-build" => options.build = false,
             "--no-size" => options.size = false,
             "--no-postgres" => options.postgres = false,
+            "--no-mysql" => options.mysql = false,
             "--build-reps" => {
                 options.build_reps = value("--build-reps")?
                     .parse()
@@ -200,6 +222,7 @@ fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
             }
             "--sqlite-apply-max" => options.sqlite_apply_max = number(&value(arg)?, arg)?,
             "--postgres-apply-max" => options.postgres_apply_max = number(&value(arg)?, arg)?,
+            "--mysql-apply-max" => options.mysql_apply_max = number(&value(arg)?, arg)?,
             "--single-max" => options.single_max = number(&value(arg)?, arg)?,
             "--postgres-single-max" => options.postgres_single_max = number(&value(arg)?, arg)?,
             "--report" => options.report = PathBuf::from(value("--report")?),
@@ -272,6 +295,17 @@ fn postgres_reps(len: usize) -> usize {
     }
 }
 
+/// Repetitions of each applier on MySQL, by history length (informational:
+/// no target rides on it). Longer histories than 1,000 are not applied by
+/// default (`--mysql-apply-max`).
+fn mysql_reps(len: usize) -> usize {
+    match len {
+        0..=100 => 9,
+        101..=1_000 => 5,
+        _ => 3,
+    }
+}
+
 fn once(_: usize) -> usize {
     1
 }
@@ -282,8 +316,7 @@ fn all(root: &Path, options: &Options) -> Result<(), String> {
     let histories = generate(root, &options.sizes)?;
     let measured: Vec<&History> = histories.iter().filter(|h| h.len > 0).collect();
     let mut results = Results::new(options.clone());
-    let server = revchain_server_url();
-    let backends = backends(options, &server, &mut results)?;
+    let backends = backends(options, &mut results)?;
     let runners = options.embedded && (options.apply || options.check);
     if options.build || options.size || runners {
         let workspace = Workspace::generate(root, &bench, &histories, runners)?;
@@ -326,30 +359,42 @@ fn all(root: &Path, options: &Options) -> Result<(), String> {
         let settings = RunSettings {
             backend,
             scratch: bench.join("db"),
-            server: server.clone(),
+            server: match backend {
+                Backend::Sqlite => String::new(),
+                Backend::Postgres => postgres_server_url(),
+                Backend::Mysql => mysql_server_url(),
+            },
             reps: match (options.smoke, backend) {
                 (true, _) => once,
                 (false, Backend::Sqlite) => sqlite_reps,
                 (false, Backend::Postgres) => postgres_reps,
+                (false, Backend::Mysql) => mysql_reps,
             },
             apply: options.apply,
             check: options.check,
             apply_max: match backend {
                 Backend::Sqlite => options.sqlite_apply_max,
                 Backend::Postgres => options.postgres_apply_max,
+                Backend::Mysql => options.mysql_apply_max,
             },
             single_max: match backend {
                 Backend::Sqlite => options.single_max,
                 Backend::Postgres => options.postgres_single_max,
+                // revchain has no single-transaction mode there, and the
+                // raw script's `BEGIN` holds no locks across `CREATE`s (each
+                // commits): the raw script runs at every applied size.
+                Backend::Mysql => usize::MAX,
             },
             check_rounds: if options.smoke { 3 } else { 15 },
             check_round_ms: if options.smoke { 20 } else { 40 },
         };
+        let only = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => options.postgres_sizes.as_ref(),
+            Backend::Mysql => options.mysql_sizes.as_ref(),
+        };
         for history in &measured {
-            if backend == Backend::Postgres
-                && let Some(sizes) = &options.postgres_sizes
-                && !sizes.contains(&history.len)
-            {
+            if only.is_some_and(|sizes| !sizes.contains(&history.len)) {
                 continue;
             }
             let (apply, check) = measure::apply_and_check(&results.runner, history, &settings)?;
@@ -368,39 +413,69 @@ fn all(root: &Path, options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-/// The backends to measure: SQLite, and PostgreSQL unless it is turned off
-/// or unreachable (an error with `CI` set, else a note in the report).
-fn backends(
-    options: &Options,
-    server: &str,
-    results: &mut Results,
-) -> Result<Vec<Backend>, String> {
+/// The backends to measure: SQLite, and PostgreSQL and MySQL unless turned
+/// off or unreachable (an error with `CI` set, else a note in the report).
+fn backends(options: &Options, results: &mut Results) -> Result<Vec<Backend>, String> {
     let mut backends = vec![Backend::Sqlite];
     if options.postgres {
-        match <diesel::PgConnection as diesel::Connection>::establish(&format!("{server}/postgres"))
-        {
-            Ok(_) => backends.push(Backend::Postgres),
-            Err(error) => {
-                if std::env::var_os("CI").is_some() {
-                    return Err(format!(
-                        "PostgreSQL at {server} is unreachable and CI is set: {error}"
-                    ));
-                }
-                progress(&format!(
-                    "note: PostgreSQL at {server} is unreachable, skipped: {error}"
-                ));
-                results.notes.push(format!(
-                    "PostgreSQL at `{server}` was unreachable: not measured."
-                ));
-            }
-        }
+        let server = postgres_server_url();
+        let reached =
+            <diesel::PgConnection as diesel::Connection>::establish(&format!("{server}/postgres"))
+                .map(drop);
+        server_reached(Backend::Postgres, &server, reached, &mut backends, results)?;
+    }
+    if options.mysql {
+        let server = mysql_server_url();
+        let reached = <diesel::MysqlConnection as diesel::Connection>::establish(&server).map(drop);
+        server_reached(Backend::Mysql, &server, reached, &mut backends, results)?;
     }
     Ok(backends)
 }
 
-fn revchain_server_url() -> String {
+/// Adds `backend` if its server was reached; else fails with `CI` set, or
+/// notes the skip (on standard error and in the report).
+fn server_reached(
+    backend: Backend,
+    server: &str,
+    reached: diesel::ConnectionResult<()>,
+    backends: &mut Vec<Backend>,
+    results: &mut Results,
+) -> Result<(), String> {
+    let shown = redact_url(server);
+    match reached {
+        Ok(()) => backends.push(backend),
+        Err(error) => {
+            if std::env::var_os("CI").is_some() {
+                return Err(format!(
+                    "{} at {shown} is unreachable and CI is set: {error}",
+                    backend.name()
+                ));
+            }
+            progress(&format!(
+                "note: {} at {shown} is unreachable, skipped: {error}",
+                backend.name()
+            ));
+            results.notes.push(format!(
+                "{} at `{shown}` was unreachable: not measured.",
+                backend.name()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The PostgreSQL server, without a database: `REVCHAIN_TEST_POSTGRES_URL`,
+/// as for the tests.
+pub fn postgres_server_url() -> String {
     std::env::var("REVCHAIN_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+/// The MySQL or MariaDB server, without a database:
+/// `REVCHAIN_TEST_MYSQL_URL`, as for the tests.
+pub fn mysql_server_url() -> String {
+    std::env::var("REVCHAIN_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".to_owned())
 }
 
 /// `runner-loaded <revchain-dir> <diesel-dir> <command…>`: the runner with

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 
+use revchain::cli::redact_url;
+
 use crate::history::History;
 use crate::workspace::{Tool, Workspace, app_name, tail};
 
@@ -42,8 +44,8 @@ pub enum Applier {
     RevchainSingle,
     /// diesel's `run_pending_migrations` over `embed_migrations!`.
     Diesel,
-    /// The concatenated `up.sql` files in one transaction, through `sqlite3`
-    /// or `psql`.
+    /// The concatenated `up.sql` files in one transaction, through `sqlite3`,
+    /// `psql` or `mysql` (where every `CREATE` commits at once).
     Raw,
 }
 
@@ -74,17 +76,21 @@ pub enum Backend {
     Sqlite,
     /// The local PostgreSQL server, a fresh database per run.
     Postgres,
+    /// The local MySQL or MariaDB server, a fresh database per run.
+    /// Informational: the targets are for SQLite and PostgreSQL only.
+    Mysql,
 }
 
 impl Backend {
-    /// Both, in report order.
-    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgres];
+    /// All three, in report order.
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
 
     /// Its name in reports.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "SQLite",
             Backend::Postgres => "PostgreSQL",
+            Backend::Mysql => "MySQL",
         }
     }
 
@@ -94,7 +100,30 @@ impl Backend {
         match self {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
+            Backend::Mysql => "mysql",
         }
+    }
+
+    /// The command-line client that runs the raw script.
+    pub fn client(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite3",
+            Backend::Postgres => "psql",
+            Backend::Mysql => "mysql",
+        }
+    }
+
+    /// Whether the issue sets targets for it (SQLite and PostgreSQL); MySQL
+    /// is measured for information only.
+    pub fn has_targets(self) -> bool {
+        self != Backend::Mysql
+    }
+
+    /// Whether revchain offers single-transaction mode on it: not on MySQL,
+    /// which commits every DDL statement at once (`Migrator::upgrade`
+    /// refuses it there).
+    pub fn single_transaction(self) -> bool {
+        self != Backend::Mysql
     }
 }
 
@@ -194,7 +223,10 @@ impl RunnerKind {
         } else {
             Err(format!(
                 "runner {} failed ({}): {}",
-                args.join(" "),
+                args.iter()
+                    .map(|arg| redact_url(arg))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 output.status,
                 tail(&String::from_utf8_lossy(&output.stderr), 20)
             ))
@@ -317,8 +349,8 @@ pub fn binary_size(
     Ok(results)
 }
 
-/// A database for one run: a SQLite file or a fresh PostgreSQL database,
-/// removed or dropped by [`Database::remove`].
+/// A database for one run: a SQLite file or a fresh PostgreSQL or MySQL
+/// database, removed or dropped by [`Database::remove`].
 pub struct Database {
     /// The URL (or path) the runner gets.
     pub url: String,
@@ -328,6 +360,7 @@ pub struct Database {
 enum DatabaseKind {
     Sqlite(PathBuf),
     Postgres { server: String, name: String },
+    Mysql { server: String, name: String },
 }
 
 impl Database {
@@ -348,12 +381,25 @@ impl Database {
             }
             Backend::Postgres => {
                 let mut conn = diesel::PgConnection::establish(&format!("{server}/postgres"))
-                    .map_err(|e| format!("connecting to {server}: {e}"))?;
+                    .map_err(|e| format!("connecting to {}: {e}", redact_url(server)))?;
                 conn.batch_execute(&format!("CREATE DATABASE {name}"))
                     .map_err(|e| format!("creating database {name}: {e}"))?;
                 Ok(Database {
                     url: format!("{server}/{name}"),
                     kind: DatabaseKind::Postgres {
+                        server: server.to_owned(),
+                        name,
+                    },
+                })
+            }
+            Backend::Mysql => {
+                let mut conn = diesel::MysqlConnection::establish(server)
+                    .map_err(|e| format!("connecting to {}: {e}", redact_url(server)))?;
+                conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                    .map_err(|e| format!("creating database {name}: {e}"))?;
+                Ok(Database {
+                    url: format!("{server}/{name}"),
+                    kind: DatabaseKind::Mysql {
                         server: server.to_owned(),
                         name,
                     },
@@ -368,12 +414,103 @@ impl Database {
             DatabaseKind::Sqlite(path) => remove_sqlite(&path),
             DatabaseKind::Postgres { server, name } => {
                 let mut conn = diesel::PgConnection::establish(&format!("{server}/postgres"))
-                    .map_err(|e| format!("connecting to {server}: {e}"))?;
+                    .map_err(|e| format!("connecting to {}: {e}", redact_url(&server)))?;
                 conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .map_err(|e| format!("dropping database {name}: {e}"))
+            }
+            DatabaseKind::Mysql { server, name } => {
+                let mut conn = diesel::MysqlConnection::establish(&server)
+                    .map_err(|e| format!("connecting to {}: {e}", redact_url(&server)))?;
+                conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
                     .map_err(|e| format!("dropping database {name}: {e}"))
             }
         }
     }
+}
+
+/// What the `mysql` client needs of a `mysql://user:password@host:port/db`
+/// URL: the client takes no URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MysqlAddress {
+    /// The host name or address, without IPv6 brackets.
+    pub host: String,
+    /// The port (3306 when the URL names none).
+    pub port: String,
+    /// The user, percent-decoded (`root` when the URL names none).
+    pub user: String,
+    /// The password, percent-decoded, if any: for `MYSQL_PWD`, never a
+    /// command line.
+    pub password: Option<String>,
+    /// The database, if any.
+    pub database: Option<String>,
+}
+
+impl MysqlAddress {
+    /// Reads a `mysql://` URL; the query string, if any, is ignored.
+    pub fn parse(url: &str) -> Result<MysqlAddress, String> {
+        let rest = url
+            .strip_prefix("mysql://")
+            .ok_or_else(|| format!("`{}` is not a mysql:// URL", redact_url(url)))?;
+        let rest = rest.split(['?', '#']).next().unwrap_or_default();
+        let (authority, database) = match rest.split_once('/') {
+            Some((authority, database)) => (authority, Some(database)),
+            None => (rest, None),
+        };
+        let (credentials, address) = match authority.rsplit_once('@') {
+            Some((credentials, address)) => (Some(credentials), address),
+            None => (None, authority),
+        };
+        let (user, password) = match credentials {
+            Some(credentials) => match credentials.split_once(':') {
+                Some((user, password)) => (user, Some(percent_decode(password))),
+                None => (credentials, None),
+            },
+            None => ("root", None),
+        };
+        // `[::1]:3306`, `host:3306`, `host`.
+        let (host, port) = match address.rsplit_once(':') {
+            Some((host, port)) if !port.contains(']') => (host, port),
+            _ => (address, "3306"),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(format!("`{}` names no host", redact_url(url)));
+        }
+        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "`{}`: the port `{port}` is not a number",
+                redact_url(url)
+            ));
+        }
+        Ok(MysqlAddress {
+            host: host.to_owned(),
+            port: port.to_owned(),
+            user: percent_decode(if user.is_empty() { "root" } else { user }),
+            password,
+            database: database.filter(|d| !d.is_empty()).map(percent_decode),
+        })
+    }
+}
+
+/// Decodes `%XX` escapes; anything else is kept as it is.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn remove_sqlite(path: &Path) -> Result<(), String> {
@@ -417,12 +554,36 @@ fn run_raw(backend: Backend, history: &History, db: &Database) -> Result<Duratio
                 .stdin(Stdio::null());
             command
         }
+        Backend::Mysql => {
+            let address = MysqlAddress::parse(&db.url)?;
+            let database = address
+                .database
+                .ok_or_else(|| format!("`{}` names no database", redact_url(&db.url)))?;
+            // Batch mode (the script on standard input) stops at the first
+            // error and exits with a failure; `--no-defaults` (first, as the
+            // client requires) ignores option files, as `psql -X` does.
+            let mut command = Command::new("mysql");
+            command
+                .args(["--no-defaults", "--protocol=tcp", "-h", &address.host])
+                .args(["-P", &address.port, "-u", &address.user, &database])
+                .stdin(
+                    fs::File::open(&history.raw)
+                        .map_err(|e| format!("{}: {e}", history.raw.display()))?,
+                );
+            if let Some(password) = &address.password {
+                command.env("MYSQL_PWD", password);
+            }
+            command
+        }
     };
     let started = Instant::now();
-    let output = command
-        .stdout(Stdio::null())
-        .output()
-        .map_err(|e| format!("starting the {} client: {e}", backend.name()))?;
+    let output = command.stdout(Stdio::null()).output().map_err(|e| {
+        format!(
+            "starting the {} client `{}`: {e}",
+            backend.name(),
+            backend.client()
+        )
+    })?;
     let elapsed = started.elapsed();
     if output.status.success() && output.stderr.is_empty() {
         Ok(elapsed)
@@ -442,7 +603,8 @@ pub struct RunSettings {
     pub backend: Backend,
     /// Where SQLite files go.
     pub scratch: PathBuf,
-    /// The PostgreSQL server URL, without a database.
+    /// The server URL (PostgreSQL or MySQL), without a database; unused on
+    /// SQLite.
     pub server: String,
     /// Repetitions of each applier, by history length.
     pub reps: fn(usize) -> usize,
@@ -474,10 +636,7 @@ pub fn apply_and_check(
     settings: &RunSettings,
 ) -> Result<(Option<ApplyResult>, Option<CheckResult>), String> {
     let backend = settings.backend;
-    let raw_client = match backend {
-        Backend::Sqlite => "sqlite3",
-        Backend::Postgres => "psql",
-    };
+    let raw_client = backend.client();
     let with_raw = settings.apply && has_client(raw_client);
     if settings.apply && !with_raw {
         progress(&format!(
@@ -488,6 +647,7 @@ pub fn apply_and_check(
         .iter()
         .copied()
         .filter(|&a| a != Applier::Raw || with_raw)
+        .filter(|&a| a != Applier::RevchainSingle || backend.single_transaction())
         .filter(|&a| {
             history.len <= settings.single_max || matches!(a, Applier::Revchain | Applier::Diesel)
         })
@@ -615,6 +775,39 @@ fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mysql_addresses() {
+        assert_eq!(
+            MysqlAddress::parse("mysql://root@127.0.0.1:3306/revchain_bench_1"),
+            Ok(MysqlAddress {
+                host: "127.0.0.1".to_owned(),
+                port: "3306".to_owned(),
+                user: "root".to_owned(),
+                password: None,
+                database: Some("revchain_bench_1".to_owned()),
+            })
+        );
+        let full = MysqlAddress::parse("mysql://app:p%40ss:w@[::1]/db?ssl_mode=DISABLED");
+        assert_eq!(
+            full,
+            Ok(MysqlAddress {
+                host: "::1".to_owned(),
+                port: "3306".to_owned(),
+                user: "app".to_owned(),
+                password: Some("p@ss:w".to_owned()),
+                database: Some("db".to_owned()),
+            })
+        );
+        let bare = MysqlAddress::parse("mysql://db.example").map(|a| (a.user, a.database));
+        assert_eq!(bare, Ok(("root".to_owned(), None)));
+        let error = MysqlAddress::parse("mysql://app:s3cret@host:port/db").unwrap_err();
+        assert!(
+            error.contains("port") && !error.contains("s3cret"),
+            "{error}"
+        );
+        assert!(MysqlAddress::parse("postgres://x").is_err());
+    }
 
     #[test]
     fn rotation() {

@@ -404,7 +404,7 @@ fn targets(md: &mut String, results: &Results) {
         ),
     ] {
         let mut worst: Option<(f64, String)> = None;
-        for r in &results.apply {
+        for r in results.apply.iter().filter(|r| r.backend.has_targets()) {
             let a = Applier::ALL.iter().position(|&x| x == applier).unwrap_or(0);
             let b = Applier::ALL
                 .iter()
