@@ -143,7 +143,8 @@ fn dispatch(args: &[String]) -> Result<(), String> {
     }
 }
 
-fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
+/// The options of `all` (or `smoke`) from its arguments.
+pub(crate) fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options, String> {
     let bench = root.join("target/bench");
     let mut options = Options {
         sizes: if smoke {

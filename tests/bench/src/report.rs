@@ -9,7 +9,7 @@ use std::time::Duration;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 
 use crate::chart::{self, Panel, Series};
-use crate::cli::Options;
+use crate::cli::{Options, mysql_server_url, postgres_server_url};
 use crate::measure::{
     Applier, ApplyResult, Backend, BuildResult, CheckResult, RunnerKind, SizeResult,
 };
@@ -98,6 +98,20 @@ fn micros(ns: u64) -> String {
     }
 }
 
+/// `n` with a comma between groups of three digits, as the text writes
+/// sizes: `10,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut text = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 fn ratio(a: f64, b: f64) -> Option<f64> {
     (b > 0.0 && a.is_finite()).then(|| a / b)
 }
@@ -155,6 +169,14 @@ fn postgres_version(server: &str) -> Option<String> {
     rows.into_iter().next().map(|r| r.version)
 }
 
+fn mysql_version(server: &str) -> Option<String> {
+    let mut conn = diesel::MysqlConnection::establish(server).ok()?;
+    let rows: Vec<VersionText> = diesel::sql_query("SELECT CAST(VERSION() AS CHAR) AS version")
+        .load(&mut conn)
+        .ok()?;
+    rows.into_iter().next().map(|r| r.version)
+}
+
 fn sqlite_version() -> Option<String> {
     let mut conn = diesel::SqliteConnection::establish(":memory:").ok()?;
     let rows: Vec<VersionText> = diesel::sql_query("SELECT sqlite_version() AS version")
@@ -177,7 +199,7 @@ fn now() -> String {
     )
 }
 
-fn machine(server: &str) -> String {
+fn machine() -> String {
     let mut text = String::new();
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let model = proc_field("/proc/cpuinfo", "model name").unwrap_or_else(|| "unknown".to_owned());
@@ -213,8 +235,14 @@ fn machine(server: &str) -> String {
     let _ = writeln!(
         text,
         "| PostgreSQL | server {}; client {} |",
-        postgres_version(server).unwrap_or_else(|| "unreachable".to_owned()),
+        postgres_version(&postgres_server_url()).unwrap_or_else(|| "unreachable".to_owned()),
         command_line("psql", &["--version"]).unwrap_or_else(|| "missing".to_owned())
+    );
+    let _ = writeln!(
+        text,
+        "| MySQL | server {}; client {} |",
+        mysql_version(&mysql_server_url()).unwrap_or_else(|| "unreachable".to_owned()),
+        command_line("mysql", &["--version"]).unwrap_or_else(|| "missing".to_owned())
     );
     text
 }
@@ -231,8 +259,6 @@ fn chart_link(report: &Path, chart: &Path) -> String {
 /// Writes the report and the chart where the options say.
 pub fn write(root: &Path, results: &Results) -> Result<(), String> {
     let options = &results.options;
-    let server = std::env::var("REVCHAIN_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
     let mut md = String::new();
     let _ = writeln!(
         md,
@@ -253,7 +279,7 @@ pub fn write(root: &Path, results: &Results) -> Result<(), String> {
         md,
         "```sh\ntests/bench/run.sh        # everything: about 15 minutes on the machine below\n```\n"
     );
-    let _ = writeln!(md, "## Machine\n\n{}", machine(&server));
+    let _ = writeln!(md, "## Machine\n\n{}", machine());
     methodology(&mut md, results);
     let _ = writeln!(
         md,
@@ -324,15 +350,22 @@ fn methodology(md: &mut String, results: &Results) {
            (clean build of that crate alone), then one `up.sql` in the middle of the history gets a comment appended and `cargo build` is timed again (incremental rebuild).\n\
          - **2. Applying everything to an empty database**: {runner}. Wall time of the whole process (start, connect, apply, exit) for \
            `Migrator::upgrade(\"head\")` (one transaction per revision), `Migrator::single_transaction(true)`, diesel's `run_pending_migrations` \
-           over `embed_migrations!`, and the raw concatenated `up.sql` files in one `BEGIN`/`COMMIT` through `sqlite3 -bail` or `psql -X -v ON_ERROR_STOP=1 -f`. \
-           A fresh SQLite file (default settings: rollback journal, `synchronous=FULL`) or a fresh PostgreSQL database per run, deleted or dropped afterwards. \
-           Repetitions per applier: SQLite {sqlite}; PostgreSQL {pg}.\n\
+           over `embed_migrations!`, and the raw concatenated `up.sql` files in one `BEGIN`/`COMMIT` through `sqlite3 -bail`, `psql -X -v ON_ERROR_STOP=1 -f` \
+           or `mysql --no-defaults --protocol=tcp` (connection options from the URL, the script on standard input, stopping at the first error). \
+           A fresh SQLite file (default settings: rollback journal, `synchronous=FULL`) or a fresh PostgreSQL or MySQL database per run, deleted or dropped afterwards. \
+           Repetitions per applier: SQLite {sqlite}; PostgreSQL {pg}; MySQL {mysql}.\n\
          - **3. The startup check**: on the last database diesel migrated, revchain adopts diesel's bookkeeping (so both tools' tables are real and at head, \
            with the whole schema in place); then, on one connection in one process, {rounds} rounds in rotating order, each timing single calls for {ms} ms per subject: \
            `Migrator::is_at_head`, diesel's `has_pending_migration(MIGRATIONS)`, the floor `SELECT 1 AS value` and revchain's own one-row query through \
-           `diesel::sql_query` without revchain around it. The median per call is reported.\n\
+           `diesel::sql_query` without revchain around it. The median per call is reported. \
+           At sizes that are not applied (by default SQLite and MySQL above 1,000 revisions), diesel's table is filled with every version without running the SQL, \
+           and revchain adopts it: the database holds both tools' bookkeeping only.\n\
          - **4. Binary size**: release builds of the crates of measurement 1; the growth is the binary's size minus the same crate's over the empty history, \
-           compared with the bytes of the history's `up.sql` and `down.sql` files.\n",
+           compared with the bytes of the history's `up.sql` and `down.sql` files.\n\
+         - **MySQL** (`REVCHAIN_TEST_MYSQL_URL`; the server and client are in the table above) is measured in 2 and 3 for information only: \
+           the targets are for SQLite and PostgreSQL, so its rows in the targets table say \"no target\". \
+           revchain refuses single-transaction mode there (MySQL and MariaDB commit every DDL statement at once), so that applier is not run; \
+           for the same reason the raw script's `BEGIN`/`COMMIT` does not make it one transaction.\n",
         reps = options.build_reps,
         sqlite = if options.smoke {
             "1".to_owned()
@@ -343,6 +376,14 @@ fn methodology(md: &mut String, results: &Results) {
             "1".to_owned()
         } else {
             "15 at 100 revisions, 7 at 1,000, 3 at 10,000 (the same tool's runs vary by up to 2× on this shared machine, where the server's DDL competes with other builds; a 10,000-table database takes about a minute per run)".to_owned()
+        },
+        mysql = if options.smoke {
+            "1".to_owned()
+        } else {
+            format!(
+                "9 up to 100 revisions, 5 up to 1,000, 3 above; histories longer than {} revisions are not applied (`--mysql-apply-max`)",
+                thousands(options.mysql_apply_max)
+            )
         },
         rounds = if options.smoke { 3 } else { 15 },
         ms = if options.smoke { 20 } else { 40 },
@@ -425,8 +466,11 @@ fn targets(md: &mut String, results: &Results) {
             Verdict::of(worst.as_ref().map(|(r, _)| *r <= limit)).text()
         );
     }
+    for backend in Backend::ALL.into_iter().filter(|b| !b.has_targets()) {
+        informational_apply(md, results, backend);
+    }
     // 3: flat, ≥ 20× diesel at the largest size, ≤ 2× the floor.
-    for backend in [Backend::Sqlite, Backend::Postgres] {
+    for backend in Backend::ALL.into_iter().filter(|b| b.has_targets()) {
         let checks: Vec<&CheckResult> = results
             .check
             .iter()
@@ -498,6 +542,9 @@ fn targets(md: &mut String, results: &Results) {
             Verdict::of(worst.map(|(r, _)| r <= 2.0)).text()
         );
     }
+    for backend in Backend::ALL.into_iter().filter(|b| !b.has_targets()) {
+        informational_check(md, results, backend);
+    }
     // 4: growth ≤ 1.02× SQL + 64 KiB.
     let worst = results
         .size
@@ -526,6 +573,118 @@ fn targets(md: &mut String, results: &Results) {
         )),
         Verdict::of(worst.map(|(r, _)| r <= 1.0)).text()
     );
+}
+
+/// The verdict column of a backend without targets.
+const INFORMATIONAL: &str = "no target (informational)";
+
+/// The worst (largest) of `values`, with what it is at.
+fn worst_of<T>(values: impl IntoIterator<Item = (f64, T)>) -> Option<(f64, T)> {
+    values.into_iter().fold(None, |worst: Option<(f64, T)>, x| {
+        if worst.as_ref().is_none_or(|w| x.0 > w.0) {
+            Some(x)
+        } else {
+            worst
+        }
+    })
+}
+
+/// Measurement 2's rows of the targets table for a backend without targets:
+/// the same ratios, labelled informational.
+fn informational_apply(md: &mut String, results: &Results, backend: Backend) {
+    let applies: Vec<&ApplyResult> = results
+        .apply
+        .iter()
+        .filter(|r| r.backend == backend)
+        .collect();
+    if applies.iter().all(|r| r.samples.iter().all(Vec::is_empty)) {
+        return;
+    }
+    let index = |applier: Applier| Applier::ALL.iter().position(|&a| a == applier).unwrap_or(0);
+    for (label, applier, reference) in [
+        (
+            "apply, revchain ÷ diesel (per-revision transactions)",
+            Applier::Revchain,
+            Applier::Diesel,
+        ),
+        (
+            "single-transaction mode ÷ the raw script",
+            Applier::RevchainSingle,
+            Applier::Raw,
+        ),
+    ] {
+        let result = if applier == Applier::RevchainSingle && !backend.single_transaction() {
+            "– (revchain refuses single-transaction mode here: DDL commits at once)".to_owned()
+        } else {
+            worst_of(applies.iter().filter_map(|r| {
+                dur_ratio(&r.samples[index(applier)], &r.samples[index(reference)])
+                    .map(|ratio| (ratio, r.len))
+            }))
+            .map_or("–".to_owned(), |(r, n)| {
+                format!("worst ratio {r:.2}× (at {n})")
+            })
+        };
+        let _ = writeln!(
+            md,
+            "| 2 | {}: {label} | {result} | {INFORMATIONAL} |",
+            backend.name()
+        );
+    }
+}
+
+/// Measurement 3's rows of the targets table for a backend without targets:
+/// the same ratios as the targeted backends', labelled informational.
+fn informational_check(md: &mut String, results: &Results, backend: Backend) {
+    let checks: Vec<&CheckResult> = results
+        .check
+        .iter()
+        .filter(|c| c.backend == backend)
+        .collect();
+    let (Some(first), Some(last)) = (
+        checks.iter().min_by_key(|c| c.len),
+        checks.iter().max_by_key(|c| c.len),
+    ) else {
+        return;
+    };
+    let name = backend.name();
+    let _ = writeln!(
+        md,
+        "| 3 | {name}: check at {} against {} revisions | {} vs {}: {} | {INFORMATIONAL} |",
+        last.len,
+        first.len,
+        micros(last.revchain.0),
+        micros(first.revchain.0),
+        ratio_text(ratio(last.revchain.0 as f64, first.revchain.0 as f64)),
+    );
+    let _ = writeln!(
+        md,
+        "| 3 | {name}: diesel's check ÷ revchain's at the largest size | at {}: {} vs {}: {} faster | {INFORMATIONAL} |",
+        last.len,
+        micros(last.revchain.0),
+        micros(last.diesel.0),
+        ratio_text(ratio(last.diesel.0 as f64, last.revchain.0 as f64)),
+    );
+    for (label, floor) in [
+        (
+            "revchain ÷ the single-row `SELECT 1` floor",
+            (|c| c.floor_select1.0) as fn(&CheckResult) -> u64,
+        ),
+        (
+            "(reference) revchain ÷ reading its row with a prepared statement",
+            |c| c.floor_cached.0,
+        ),
+    ] {
+        let worst = worst_of(
+            checks
+                .iter()
+                .filter_map(|c| ratio(c.revchain.0 as f64, floor(c) as f64).map(|r| (r, c.len))),
+        );
+        let _ = writeln!(
+            md,
+            "| 3 | {name}: {label} | {} | {INFORMATIONAL} |",
+            worst.map_or("–".to_owned(), |(r, n)| format!("worst {r:.2}× (at {n})")),
+        );
+    }
 }
 
 fn build_table(md: &mut String, build: &[BuildResult]) {
@@ -573,20 +732,30 @@ fn apply_table(md: &mut String, apply: &[ApplyResult]) {
         if r.samples.iter().all(Vec::is_empty) {
             let _ = writeln!(
                 md,
-                "| {} | {} | not applied: too slow on this machine (see the findings) | | | | | | 0 |",
+                "| {} | {} | not applied: {} | | | | | | 0 |",
                 r.backend.name(),
-                r.len
+                r.len,
+                if r.backend.has_targets() {
+                    "too slow on this machine (see the findings)"
+                } else {
+                    "longer than `--mysql-apply-max`"
+                }
             );
             continue;
         }
         let m = |i: usize| med(&r.samples[i]).map_or("–".to_owned(), secs);
+        let single = if r.backend.single_transaction() {
+            m(1)
+        } else {
+            format!("–{REFUSED}")
+        };
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.backend.name(),
             r.len,
             m(0),
-            m(1),
+            single,
             m(2),
             m(3),
             ratio_text(dur_ratio(&r.samples[0], &r.samples[2])),
@@ -595,7 +764,20 @@ fn apply_table(md: &mut String, apply: &[ApplyResult]) {
         );
     }
     md.push('\n');
+    if apply.iter().any(|r| !r.backend.has_targets()) {
+        let _ = writeln!(
+            md,
+            "MySQL rows are informational: the targets are for SQLite and PostgreSQL. \
+             {REFUSED} revchain refuses single-transaction mode on MySQL and MariaDB, which commit every DDL statement at once \
+             (`Migrator::single_transaction(true)` fails with \"single-transaction mode is not possible here\" before running any revision): not measured. \
+             On MySQL, revchain marks the database dirty before each revision and records it after, since a failed revision cannot be rolled back; \
+             the raw script's `BEGIN`/`COMMIT` does not make it one transaction either.\n"
+        );
+    }
 }
+
+/// The footnote mark of single-transaction mode where revchain refuses it.
+const REFUSED: &str = "¹";
 
 fn check_table(md: &mut String, check: &[CheckResult]) {
     let _ = writeln!(
@@ -634,6 +816,12 @@ fn check_table(md: &mut String, check: &[CheckResult]) {
         );
     }
     md.push('\n');
+    if check.iter().any(|c| !c.backend.has_targets()) {
+        let _ = writeln!(
+            md,
+            "MySQL rows are informational: the targets are for SQLite and PostgreSQL.\n"
+        );
+    }
 }
 
 fn size_table(md: &mut String, size: &[SizeResult]) {
@@ -673,62 +861,175 @@ const COLORS: [(&str, &str, bool); 4] = [
     ("raw script", "#7f7f7f", true),
 ];
 
+/// The chart's panels: applying on SQLite and PostgreSQL side by side, then
+/// their checks, as before MySQL was measured; then MySQL's applying and
+/// check (informational) on a row of their own.
 fn panels(results: &Results) -> Vec<Panel> {
+    let (targeted, informational): (Vec<Backend>, Vec<Backend>) =
+        Backend::ALL.into_iter().partition(|b| b.has_targets());
     let mut panels = Vec::new();
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        if !results.apply.iter().any(|r| r.backend == backend) {
-            continue;
-        }
-        let series = Applier::ALL
-            .iter()
-            .zip(COLORS)
-            .map(|(&applier, (name, color, dashed))| Series {
-                name: name.to_owned(),
-                color,
-                dashed,
-                points: apply_of(&results.apply, backend, applier)
-                    .into_iter()
-                    .map(|(n, d)| (n as f64, d.as_secs_f64()))
-                    .collect(),
-            })
-            .collect();
-        panels.push(Panel {
-            title: format!("Applying everything, {} (wall time)", backend.name()),
-            series,
-        });
-    }
-    for backend in [Backend::Sqlite, Backend::Postgres] {
-        let checks: Vec<&CheckResult> = results
-            .check
-            .iter()
-            .filter(|c| c.backend == backend)
-            .collect();
-        if checks.is_empty() {
-            continue;
-        }
-        let line =
-            |name: &str, color: &'static str, dashed: bool, f: fn(&CheckResult) -> u64| Series {
-                name: name.to_owned(),
-                color,
-                dashed,
-                points: checks
-                    .iter()
-                    .map(|c| (c.len as f64, f(c) as f64 / 1e9))
-                    .collect(),
-            };
-        panels.push(Panel {
-            title: format!("Startup check at head, {} (per call)", backend.name()),
-            series: vec![
-                line("revchain is_at_head", "#1f77b4", false, |c| c.revchain.0),
-                line("diesel has_pending_migration", "#d62728", false, |c| {
-                    c.diesel.0
-                }),
-                line("floor: SELECT 1", "#7f7f7f", true, |c| c.floor_select1.0),
-                line("floor: its query, prepared once", "#9467bd", true, |c| {
-                    c.floor_cached.0
-                }),
-            ],
-        });
+    panels.extend(targeted.iter().filter_map(|&b| apply_panel(results, b)));
+    panels.extend(targeted.iter().filter_map(|&b| check_panel(results, b)));
+    for backend in informational {
+        panels.extend(apply_panel(results, backend));
+        panels.extend(check_panel(results, backend));
     }
     panels
+}
+
+/// The title suffix of a backend without targets.
+fn panel_note(backend: Backend) -> &'static str {
+    if backend.has_targets() {
+        ""
+    } else {
+        ", informational"
+    }
+}
+
+fn apply_panel(results: &Results, backend: Backend) -> Option<Panel> {
+    if !results.apply.iter().any(|r| r.backend == backend) {
+        return None;
+    }
+    let series = Applier::ALL
+        .iter()
+        .zip(COLORS)
+        .filter(|(applier, _)| **applier != Applier::RevchainSingle || backend.single_transaction())
+        .map(|(&applier, (name, color, dashed))| Series {
+            name: name.to_owned(),
+            color,
+            dashed,
+            points: apply_of(&results.apply, backend, applier)
+                .into_iter()
+                .map(|(n, d)| (n as f64, d.as_secs_f64()))
+                .collect(),
+        })
+        .collect();
+    Some(Panel {
+        title: format!(
+            "Applying everything, {} (wall time{})",
+            backend.name(),
+            panel_note(backend)
+        ),
+        series,
+    })
+}
+
+fn check_panel(results: &Results, backend: Backend) -> Option<Panel> {
+    let checks: Vec<&CheckResult> = results
+        .check
+        .iter()
+        .filter(|c| c.backend == backend)
+        .collect();
+    if checks.is_empty() {
+        return None;
+    }
+    let line = |name: &str, color: &'static str, dashed: bool, f: fn(&CheckResult) -> u64| Series {
+        name: name.to_owned(),
+        color,
+        dashed,
+        points: checks
+            .iter()
+            .map(|c| (c.len as f64, f(c) as f64 / 1e9))
+            .collect(),
+    };
+    Some(Panel {
+        title: format!(
+            "Startup check at head, {} (per call{})",
+            backend.name(),
+            panel_note(backend)
+        ),
+        series: vec![
+            line("revchain is_at_head", "#1f77b4", false, |c| c.revchain.0),
+            line("diesel has_pending_migration", "#d62728", false, |c| {
+                c.diesel.0
+            }),
+            line("floor: SELECT 1", "#7f7f7f", true, |c| c.floor_select1.0),
+            line("floor: its query, prepared once", "#9467bd", true, |c| {
+                c.floor_cached.0
+            }),
+        ],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(backend: Backend, millis: [u64; 4]) -> ApplyResult {
+        ApplyResult {
+            backend,
+            len: 100,
+            samples: millis.map(|ms| {
+                if ms == 0 {
+                    Vec::new()
+                } else {
+                    vec![Duration::from_millis(ms)]
+                }
+            }),
+        }
+    }
+
+    fn check(backend: Backend, revchain: u64, diesel: u64) -> CheckResult {
+        CheckResult {
+            backend,
+            len: 100,
+            revchain: (revchain, 10),
+            diesel: (diesel, 10),
+            floor_select1: (revchain, 10),
+            floor_same_shape: (revchain, 10),
+            floor_cached: (revchain, 10),
+            schema: true,
+        }
+    }
+
+    #[test]
+    fn mysql_is_informational_in_the_targets() {
+        let options = crate::cli::parse(Path::new("/repo"), &[], true).unwrap();
+        let mut results = Results::new(options);
+        results.apply = vec![
+            apply(Backend::Sqlite, [100, 50, 100, 50]),
+            apply(Backend::Postgres, [100, 50, 100, 50]),
+            // Far worse than any target, and no single-transaction samples.
+            apply(Backend::Mysql, [300, 0, 100, 100]),
+        ];
+        results.check = vec![
+            check(Backend::Sqlite, 10_000, 1_000_000),
+            check(Backend::Postgres, 10_000, 1_000_000),
+            check(Backend::Mysql, 10_000, 1_000_000),
+        ];
+        let mut md = String::new();
+        targets(&mut md, &results);
+        let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| 2 ")).collect();
+        assert_eq!(rows.len(), 4, "{md}");
+        // The targets of 2 are SQLite's and PostgreSQL's alone: both met.
+        assert!(rows[0].ends_with("| **met** |"), "{}", rows[0]);
+        assert!(rows[1].ends_with("| **met** |"), "{}", rows[1]);
+        assert!(
+            rows[2].contains("MySQL") && rows[2].contains("3.00×"),
+            "{}",
+            rows[2]
+        );
+        assert!(rows[3].contains("refuses"), "{}", rows[3]);
+        assert!(!md.contains("(MySQL at"), "{md}");
+        let mysql: Vec<&str> = md.lines().filter(|l| l.contains("MySQL:")).collect();
+        assert_eq!(mysql.len(), 6, "{md}");
+        assert!(
+            mysql
+                .iter()
+                .all(|l| l.ends_with("| no target (informational) |")),
+            "{md}"
+        );
+        let mut table = String::new();
+        apply_table(&mut table, &results.apply);
+        assert!(table.contains("| MySQL | 100 | 300.0 ms | –¹ |"), "{table}");
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(100), "100");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 }
