@@ -5,10 +5,13 @@
 #   tests/bench/run.sh                      # everything
 #   tests/bench/run.sh --sizes 100,1000     # fewer sizes (see tests/bench/src/cli.rs)
 #
-# Needs the PostgreSQL server of the tests (REVCHAIN_TEST_POSTGRES_URL,
-# default postgres://postgres@127.0.0.1:5432) and the sqlite3 and psql
-# clients for the raw-script baseline; what is missing is skipped and said
-# so in the report. Everything generated goes under target/bench/.
+# Needs the PostgreSQL and MySQL/MariaDB servers of the tests
+# (REVCHAIN_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432;
+# REVCHAIN_TEST_MYSQL_URL, default mysql://root@127.0.0.1:3306) and the
+# sqlite3, psql and mysql clients for the raw-script baseline; what is
+# missing is skipped and said so in the report (an unreachable server fails
+# the run when CI is set). MySQL is measured for information only.
+# Everything generated goes under target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --quiet --release -p revchain-bench
