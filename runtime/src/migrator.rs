@@ -285,6 +285,11 @@ impl<'r> Migrator<'r> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
         let dialect = conn.dialect();
+        if self.single_transaction {
+            // A backend that cannot run it is refused before anything is
+            // written, even when there is nothing to run.
+            self.refuse_single_transaction(dialect, &[])?;
+        }
         let bk = self.bookkeeping(dialect);
         with_lock(conn, &bk, |conn| {
             ensure_tables(conn, &bk)?;
