@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every benchmark of revchain against diesel_migrations and rewrites
-# BENCHMARKS.md and tests/bench/chart.svg. About 15 minutes on 2 cores.
+# BENCHMARKS.md and tests/bench/chart.svg. About 17 minutes on 2 cores.
 #
 #   tests/bench/run.sh                      # everything
 #   tests/bench/run.sh --sizes 100,1000     # fewer sizes (see tests/bench/src/cli.rs)

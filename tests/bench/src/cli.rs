@@ -21,7 +21,7 @@
 //!   --no-size                skip measurement 4 (binary size)
 //!   --no-postgres            no PostgreSQL
 //!   --no-mysql               no MySQL
-//!   --build-reps N           repetitions of each build (default 3)
+//!   --build-reps N           repetitions of each build (default 7)
 //!   --sqlite-apply-max N     longest history applied on SQLite (default 1000)
 //!   --postgres-apply-max N   longest history applied on PostgreSQL (default 10000)
 //!   --mysql-apply-max N      longest history applied on MySQL (default 1000);
@@ -160,7 +160,7 @@ pub(crate) fn parse(root: &Path, args: &[String], smoke: bool) -> Result<Options
         size: !smoke,
         postgres: true,
         mysql: true,
-        build_reps: if smoke { 1 } else { 3 },
+        build_reps: if smoke { 1 } else { 7 },
         embedded: !smoke,
         report: if smoke {
             bench.join("smoke/BENCHMARKS.md")

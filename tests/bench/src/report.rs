@@ -277,7 +277,7 @@ pub fn write(root: &Path, results: &Results) -> Result<(), String> {
     );
     let _ = writeln!(
         md,
-        "```sh\ntests/bench/run.sh        # everything: about 15 minutes on the machine below\n```\n"
+        "```sh\ntests/bench/run.sh        # everything: about 17 minutes on the machine below\n```\n"
     );
     let _ = writeln!(md, "## Machine\n\n{}", machine());
     methodology(&mut md, results);
