@@ -64,15 +64,26 @@ pub(crate) mod private {
 
     /// The `BEGIN` that
     /// [`write_transaction_then`](Connection::write_transaction_then)
-    /// leaves to the step on PostgreSQL, to send with the revision's first
-    /// statement in one round trip. Elsewhere the transaction is already open.
+    /// leaves to the step on PostgreSQL and MySQL, to send with the
+    /// revision's first statement in one round trip. On SQLite the
+    /// transaction is already open.
     #[derive(Debug)]
-    pub struct Begin(pub(super) Option<&'static str>);
+    pub struct Begin {
+        pending: Option<&'static str>,
+        /// Whether diesel's transaction manager is told of the transaction
+        /// (PostgreSQL, whose connection follows the server's transaction
+        /// status). On MySQL revchain ends the transaction itself, in a
+        /// batch diesel cannot follow, so diesel is never told of it.
+        managed: bool,
+    }
 
     impl Begin {
         /// No `BEGIN` left to send.
         pub fn sent() -> Self {
-            Begin(None)
+            Begin {
+                pending: None,
+                managed: true,
+            }
         }
 
         /// Runs one statement, as one batch with the pending `BEGIN` if
@@ -83,15 +94,24 @@ pub(crate) mod private {
             conn: &mut C,
             statement: &str,
         ) -> diesel::QueryResult<()> {
-            match self.0.take() {
-                Some(begin) => conn.begin_with(&format!("{begin};\n{statement}")),
+            match self.pending.take() {
+                Some(begin) if self.managed => conn.begin_with(&format!("{begin};\n{statement}")),
+                Some(begin) => conn.execute_sql(&format!("{begin};\n{statement}")),
                 None => conn.execute_sql(statement),
             }
         }
 
-        #[cfg(feature = "postgres")]
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
+        pub(super) fn pending(managed: bool) -> Self {
+            Begin {
+                pending: Some("BEGIN"),
+                managed,
+            }
+        }
+
+        #[cfg(any(feature = "postgres", feature = "mysql"))]
         pub(super) fn is_pending(&self) -> bool {
-            self.0.is_some()
+            self.pending.is_some()
         }
     }
 
@@ -308,7 +328,7 @@ impl private::Connection for diesel::PgConnection {
         if !matches!(depth(self), Ok(None)) {
             return then_commit(self, what, f);
         }
-        let mut begin = Begin(Some("BEGIN"));
+        let mut begin = Begin::pending(true);
         let result = f(self, &mut begin).and_then(|(value, last)| {
             // `f` sent nothing: the transaction is still to begin.
             let prefix = if begin.is_pending() { "BEGIN;\n" } else { "" };
@@ -387,17 +407,23 @@ impl private::Connection for diesel::MysqlConnection {
         diesel::Connection::transaction(self, f)
     }
 
-    /// The last statements (revchain's bookkeeping) in a transaction of
-    /// their own, sent as one batch: `BEGIN; …; COMMIT`. MySQL commits DDL
-    /// implicitly, which also ends the transaction diesel opened, so after a
-    /// revision's first DDL statement every statement commits alone: without
-    /// this, the version `UPDATE` and the log `INSERT` would be two commits,
-    /// with a moment between them where one is recorded and the other not.
-    /// The `BEGIN` commits whatever the revision left open; the database is
-    /// marked dirty before a revision runs on MySQL, so a failure after that
-    /// is never mistaken for success. Inside a transaction the caller
-    /// opened, a `BEGIN` would commit the caller's work: there, the
-    /// statements run in the caller's transaction instead.
+    /// `BEGIN` with the first statement `f` sends (through [`Begin`]), then
+    /// the last statements (revchain's bookkeeping) in a transaction of
+    /// their own, as one batch: `BEGIN; …; COMMIT`. A revision of N
+    /// statements costs N + 1 calls, its bookkeeping included.
+    ///
+    /// MySQL commits DDL implicitly, which also ends the transaction around
+    /// it, so after a revision's first DDL statement every statement commits
+    /// alone: without a transaction of their own, the version `UPDATE` and
+    /// the log `INSERT` would be two commits, with a moment between them
+    /// where one is recorded and the other not. The second `BEGIN` commits
+    /// whatever the revision left open; the database is marked dirty before
+    /// a revision runs on MySQL, so a failure after that is never mistaken
+    /// for success. diesel's transaction manager is not told of these
+    /// transactions (it cannot see a batch end one); on failure revchain
+    /// sends `ROLLBACK` itself. Inside a transaction the caller opened, a
+    /// `BEGIN` would commit the caller's work: there, the statements run in
+    /// the caller's transaction instead.
     fn write_transaction_then<T>(
         &mut self,
         what: &str,
@@ -412,14 +438,25 @@ impl private::Connection for diesel::MysqlConnection {
         if !outermost {
             return then_commit(self, what, f);
         }
-        self.write_transaction(|conn| {
-            let (value, last) = f(conn, &mut Begin::sent())?;
-            if let Some(sql) = last {
-                conn.execute_sql(&format!("BEGIN;\n{sql};\nCOMMIT"))
-                    .context(|| what.to_owned())?;
-            }
-            Ok(value)
-        })
+        let mut begin = Begin::pending(false);
+        let result = f(self, &mut begin).and_then(|(value, last)| match last {
+            Some(sql) => self
+                .execute_sql(&format!("BEGIN;\n{sql};\nCOMMIT"))
+                .context(|| what.to_owned())
+                .map(|()| value),
+            None if begin.is_pending() => Ok(value),
+            None => self
+                .execute_sql("COMMIT")
+                .context(|| "committing".to_owned())
+                .map(|()| value),
+        });
+        if result.is_err() {
+            // The revision's transaction, or the bookkeeping's when its batch
+            // failed halfway, may be open: end it. Outside a transaction
+            // `ROLLBACK` does nothing.
+            let _ = self.execute_sql("ROLLBACK");
+        }
+        result
     }
 
     fn lock(&mut self, table: &str) -> Result<(), Error> {

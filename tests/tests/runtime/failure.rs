@@ -121,3 +121,47 @@ fn failing_first_statement_leaves_mysql_clean() {
     let status = migrator.status(&mut conn).unwrap();
     assert_eq!((status.current.as_deref(), status.dirty), (Some("1"), None));
 }
+
+/// On MySQL a revision's statements run in a transaction revchain opens and
+/// ends itself (diesel's transaction manager cannot follow MySQL's implicit
+/// commits): when a statement fails, what the revision did before it that
+/// can be rolled back is rolled back, on the same connection.
+#[test]
+fn failing_revision_rolls_back_its_rows_on_mysql() {
+    let Some(db) = TestDatabase::mysql() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "1_create_a/up.sql",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+    );
+    write(
+        "2_fill_a/up.sql",
+        "INSERT INTO a (id) VALUES (1);\nINSERT INTO missing_table (id) VALUES (1);\n",
+    );
+    write("2_fill_a/metadata.toml", "parent = \"1\"\n");
+    write("HEAD", "2\n");
+    let revisions = revchain::Revisions::load(dir.path(), "migrations").unwrap();
+    let migrator = Migrator::new(revisions);
+    let mut conn = db.mysql_conn();
+
+    let error = migrator.upgrade(&mut conn, "head").unwrap_err();
+    assert!(
+        error.to_string().contains("migrations/2_fill_a/up.sql"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("line 2"), "{error}");
+    // On this very connection: an open transaction would still show the row.
+    assert_eq!(conn.count("SELECT COUNT(*) AS n FROM a"), 0);
+    let status = migrator.status(&mut conn).unwrap();
+    assert_eq!(
+        (status.current.as_deref(), status.dirty.as_deref()),
+        (Some("1"), Some("2"))
+    );
+}
