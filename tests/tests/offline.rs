@@ -328,26 +328,6 @@ impl MysqlServer {
     }
 }
 
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 // ---------------------------------------------------------------------------
 // The script against the online command, per backend.
 
@@ -830,4 +810,11 @@ fn transactions_follow_the_online_command() {
     // diesel's session settings come first on PostgreSQL and MySQL.
     assert!(pg.contains("\nSET TIME ZONE 'UTC';\n"));
     assert!(my.contains("\nSET time_zone = '+00:00';\n"));
+}
+
+/// Decodes `%XX` escapes (invalid UTF-8 becomes U+FFFD).
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }

@@ -203,27 +203,6 @@ fn secrets(url: &str) -> Vec<String> {
     found
 }
 
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Replaces every occurrence of each secret in `text` with `***`.
 pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
     let mut text = text.to_owned();
@@ -233,6 +212,13 @@ pub(crate) fn scrub(text: &str, secrets: &[String]) -> String {
         }
     }
     text
+}
+
+/// Decodes `%XX` escapes (invalid UTF-8 becomes U+FFFD).
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -492,27 +492,6 @@ impl MysqlAddress {
     }
 }
 
-/// Decodes `%XX` escapes; anything else is kept as it is.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(byte) = text
-                .get(i + 1..i + 3)
-                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-        {
-            out.push(byte);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn remove_sqlite(path: &Path) -> Result<(), String> {
     for suffix in ["", "-journal", "-wal", "-shm"] {
         let file = PathBuf::from(format!("{}{suffix}", path.display()));
@@ -770,6 +749,13 @@ fn check(
         result.floor_cached.0
     ));
     Ok(result)
+}
+
+/// Decodes `%XX` escapes (invalid UTF-8 becomes U+FFFD).
+fn percent_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]
