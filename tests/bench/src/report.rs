@@ -471,15 +471,8 @@ fn targets(md: &mut String, results: &Results) {
     }
     // 3: flat, ≥ 20× diesel at the largest size, ≤ 2× the floor.
     for backend in Backend::ALL.into_iter().filter(|b| b.has_targets()) {
-        let checks: Vec<&CheckResult> = results
-            .check
-            .iter()
-            .filter(|c| c.backend == backend)
-            .collect();
-        let (Some(first), Some(last)) = (
-            checks.iter().min_by_key(|c| c.len),
-            checks.iter().max_by_key(|c| c.len),
-        ) else {
+        let checks = checks_of(results, backend);
+        let Some((first, last)) = check_extremes(results, backend) else {
             continue;
         };
         let flat = ratio(last.revchain.0 as f64, first.revchain.0 as f64);
@@ -632,18 +625,29 @@ fn informational_apply(md: &mut String, results: &Results, backend: Backend) {
     }
 }
 
-/// Measurement 3's rows of the targets table for a backend without targets:
-/// the same ratios as the targeted backends', labelled informational.
-fn informational_check(md: &mut String, results: &Results, backend: Backend) {
-    let checks: Vec<&CheckResult> = results
+/// The check results of one backend.
+fn checks_of(results: &Results, backend: Backend) -> Vec<&CheckResult> {
+    results
         .check
         .iter()
         .filter(|c| c.backend == backend)
-        .collect();
-    let (Some(first), Some(last)) = (
-        checks.iter().min_by_key(|c| c.len),
-        checks.iter().max_by_key(|c| c.len),
-    ) else {
+        .collect()
+}
+
+/// The check results of one backend at its smallest and largest history.
+fn check_extremes(results: &Results, backend: Backend) -> Option<(&CheckResult, &CheckResult)> {
+    let checks = checks_of(results, backend);
+    Some((
+        *checks.iter().min_by_key(|c| c.len)?,
+        *checks.iter().max_by_key(|c| c.len)?,
+    ))
+}
+
+/// Measurement 3's rows of the targets table for a backend without targets:
+/// the same ratios as the targeted backends', labelled informational.
+fn informational_check(md: &mut String, results: &Results, backend: Backend) {
+    let checks = checks_of(results, backend);
+    let Some((first, last)) = check_extremes(results, backend) else {
         return;
     };
     let name = backend.name();
@@ -915,11 +919,7 @@ fn apply_panel(results: &Results, backend: Backend) -> Option<Panel> {
 }
 
 fn check_panel(results: &Results, backend: Backend) -> Option<Panel> {
-    let checks: Vec<&CheckResult> = results
-        .check
-        .iter()
-        .filter(|c| c.backend == backend)
-        .collect();
+    let checks = checks_of(results, backend);
     if checks.is_empty() {
         return None;
     }
