@@ -158,16 +158,6 @@ pub(crate) mod private {
     }
 }
 
-/// Whether the migration lock of `dialect` is a session-level lock held for
-/// the whole run (PostgreSQL's advisory lock, MySQL's `GET_LOCK`): then no
-/// other revchain process can move the version while this one migrates, and
-/// the state read right after taking the lock stays true between steps.
-/// SQLite has no such lock: each step takes the write lock with
-/// `BEGIN IMMEDIATE` and must re-read the state under it.
-pub(crate) fn has_session_lock(dialect: Dialect) -> bool {
-    dialect != Dialect::Sqlite
-}
-
 /// [`write_transaction_then`](private::Connection::write_transaction_then)
 /// with one round trip for the last statements and another for the commit.
 fn then_commit<C: private::Connection, T>(
@@ -416,7 +406,7 @@ impl private::Connection for diesel::MysqlConnection {
     /// it, so after a revision's first DDL statement every statement commits
     /// alone: without a transaction of their own, the version `UPDATE` and
     /// the log `INSERT` would be two commits, with a moment between them
-    /// where one is recorded and the other not. The second `BEGIN` commits
+    /// where one is recorded and the other not. The batch first commits
     /// whatever the revision left open; the database is marked dirty before
     /// a revision runs on MySQL, so a failure after that is never mistaken
     /// for success. diesel's transaction manager is not told of these
@@ -440,10 +430,14 @@ impl private::Connection for diesel::MysqlConnection {
         }
         let mut begin = Begin::pending(false);
         let result = f(self, &mut begin).and_then(|(value, last)| match last {
-            Some(sql) => self
-                .execute_sql(&format!("BEGIN;\n{sql};\nCOMMIT"))
-                .context(|| what.to_owned())
-                .map(|()| value),
+            Some(sql) => {
+                // The revision's transaction, if `f` began one, commits
+                // first, as the offline script writes it.
+                let commit = if begin.is_pending() { "" } else { "COMMIT;\n" };
+                self.execute_sql(&format!("{commit}BEGIN;\n{sql};\nCOMMIT"))
+                    .context(|| what.to_owned())
+                    .map(|()| value)
+            }
             None if begin.is_pending() => Ok(value),
             None => self
                 .execute_sql("COMMIT")

@@ -40,7 +40,6 @@ mod error;
 mod migrator;
 mod report;
 mod revisions;
-mod script;
 mod target;
 
 pub use backend::MigrationConnection;

@@ -1,0 +1,420 @@
+//! Running a plan online: each step with its bookkeeping, under the
+//! migration lock, exactly once even when several processes run together.
+
+use std::time::{Duration, Instant};
+
+use revchain_internals::sql::Statement;
+
+use super::lock::{has_session_lock, with_lock};
+use super::plan::{Boundaries, Mark, Plan, PlannedStep, StampPlan};
+use super::state::{ensure_tables, execute, required_state};
+use super::{Migrator, name_at};
+use crate::backend::{Begin, MigrationConnection};
+use crate::bookkeeping::Bookkeeping;
+use crate::error::{Direction, Error, RevisionFailed};
+use crate::report::{Progress, Report, Step};
+use crate::{Revision, Target};
+
+/// What recording a step is called in an error.
+const RECORDING: &str = "recording the revision (updating the version table and writing the log)";
+
+impl Migrator<'_> {
+    /// `upgrade` or `downgrade` to `target`, online.
+    pub(super) fn run<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        target: &Target,
+        direction: Direction,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Report, Error> {
+        let dialect = conn.dialect();
+        if self.is_single_transaction() {
+            // A backend that cannot run it is refused before anything is
+            // written, even when there is nothing to run.
+            self.refuse_single_transaction(dialect, &[])?;
+        }
+        let bk = self.bookkeeping(dialect);
+        with_lock(conn, &bk, |conn| {
+            ensure_tables(conn, &bk)?;
+            let mut state = required_state(conn, &bk)?;
+            let adopted = if direction == Direction::Up {
+                self.adopt_diesel(conn, &bk, &mut state)?
+            } else {
+                Vec::new()
+            };
+            self.refuse_dirty(&state)?;
+            let current = state.position(self.revisions())?;
+            self.check_drift(conn, &bk, &state, current)?;
+            let goal = target.resolve(self.revisions(), current)?;
+            let plan = self.plan(&bk, direction, current, goal)?;
+            let steps = self.execute(conn, &bk, &plan, progress)?;
+            let to = required_state(conn, &bk)?.revision;
+            Ok(Report {
+                from: state.revision,
+                to,
+                steps,
+                adopted,
+            })
+        })
+    }
+
+    /// `stamp` to `target`, online.
+    pub(super) fn run_stamp<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        target: &Target,
+        purge: bool,
+    ) -> Result<Report, Error> {
+        let bk = self.bookkeeping(conn.dialect());
+        with_lock(conn, &bk, |conn| {
+            ensure_tables(conn, &bk)?;
+            if purge {
+                execute(conn, &bk.purge(), "emptying the version table")?;
+                ensure_tables(conn, &bk)?;
+            }
+            let state = required_state(conn, &bk)?;
+            let current = if target.is_relative_to_current() {
+                state.position(self.revisions())?
+            } else {
+                state
+                    .revision
+                    .as_deref()
+                    .and_then(|id| self.revisions().position(id))
+            };
+            let goal = target.resolve(self.revisions(), current)?;
+            let plan = StampPlan {
+                purge,
+                to: goal.map(|p| &self.revisions().as_slice()[p]),
+            };
+            conn.write_transaction(|conn| {
+                let what = ["stamping the version table", "writing the log"];
+                for (sql, what) in plan.record(&bk).iter().zip(what) {
+                    execute(conn, sql, what)?;
+                }
+                Ok(())
+            })?;
+            Ok(Report {
+                from: state.revision,
+                to: plan.to.map(|r| r.id().to_owned()),
+                steps: Vec::new(),
+                adopted: Vec::new(),
+            })
+        })
+    }
+
+    /// Runs every step of `plan`, and returns those this process ran.
+    fn execute<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        bk: &Bookkeeping,
+        plan: &Plan,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<Step>, Error> {
+        if plan.single {
+            return self.execute_in_one_transaction(conn, bk, plan, progress);
+        }
+        let mut steps = Vec::with_capacity(plan.steps.len());
+        for planned in &plan.steps {
+            let mut starting = |id| {
+                progress(Progress::Starting {
+                    id,
+                    direction: planned.direction,
+                })
+            };
+            if let Some(step) = self.execute_step(conn, bk, planned, &mut starting)? {
+                progress(Progress::Finished(step.clone()));
+                steps.push(step);
+            }
+        }
+        Ok(steps)
+    }
+
+    /// Runs one step, unless another process already did.
+    fn execute_step<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        bk: &Bookkeeping,
+        planned: &PlannedStep,
+        starting: &mut dyn FnMut(&'static str),
+    ) -> Result<Option<Step>, Error> {
+        let revision = planned.revision;
+        let (mark, in_transaction) = match &planned.boundaries {
+            Boundaries::Apart {
+                mark,
+                in_transaction,
+            } => (mark, *in_transaction),
+            Boundaries::Together | Boundaries::InRun => {
+                return conn.write_transaction_then(RECORDING, |conn, begin| {
+                    if !self.claim(conn, bk, planned)? {
+                        return Ok((None, None));
+                    }
+                    starting(revision.id());
+                    let started = Instant::now();
+                    run_statements(conn, &planned.statements, begin).map_err(|failure| {
+                        failure.into_error(planned, self.nothing_remains(planned))
+                    })?;
+                    let duration = started.elapsed();
+                    Ok((
+                        Some(step(revision, planned.direction, duration)),
+                        Some(bk.batch(&planned.record(bk, micros(duration)))),
+                    ))
+                });
+            }
+        };
+
+        match mark {
+            Mark::Carried => {}
+            // Nothing to claim under a session lock (see `claim`): the mark
+            // alone, in one round trip.
+            Mark::Own(sql) if has_session_lock(bk.dialect()) => {
+                conn.write_transaction_then("marking the database dirty", |_, _| {
+                    Ok(((), Some(sql.clone())))
+                })?;
+            }
+            Mark::Own(sql) => {
+                let claimed = conn.write_transaction(|conn| {
+                    if !self.claim(conn, bk, planned)? {
+                        return Ok(false);
+                    }
+                    execute(conn, sql, "marking the database dirty")?;
+                    Ok(true)
+                })?;
+                if !claimed {
+                    return Ok(None);
+                }
+            }
+        }
+        starting(revision.id());
+        let started = Instant::now();
+        let mut first_failed = false;
+        let mut fail = |failure: Failure| {
+            first_failed = failure.index == 0;
+            failure.into_error(planned, String::new())
+        };
+        let outcome = if in_transaction {
+            conn.write_transaction_then(RECORDING, |conn, begin| {
+                run_statements(conn, &planned.statements, begin).map_err(&mut fail)?;
+                let duration = started.elapsed();
+                Ok((
+                    duration,
+                    Some(bk.batch(&planned.record(bk, micros(duration)))),
+                ))
+            })
+        } else {
+            match run_statements(conn, &planned.statements, &mut Begin::sent()) {
+                Err(failure) => Err(fail(failure)),
+                Ok(()) => {
+                    let duration = started.elapsed();
+                    let sql = bk.batch(&planned.record(bk, micros(duration)));
+                    conn.write_transaction_then(RECORDING, |_, _| Ok((duration, Some(sql))))
+                }
+            }
+        };
+        match outcome {
+            Ok(duration) => Ok(Some(step(revision, planned.direction, duration))),
+            Err(Error::RevisionFailed(mut failed)) => {
+                failed.help = if first_failed {
+                    // Nothing ran: put the version back as it was, clean.
+                    let before = planned.before().map(|p| &self.revisions().as_slice()[p]);
+                    execute(
+                        conn,
+                        &bk.set_version(
+                            before.map(Revision::id),
+                            before.map(Revision::chain_digest).as_ref(),
+                        ),
+                        "clearing the dirty state",
+                    )?;
+                    self.nothing_remains(planned)
+                } else {
+                    let name = |p| name_at(self.revisions(), p);
+                    format!(
+                        "the database is marked dirty, because part of `{}` may be applied and {}: repair the schema by hand, then run `stamp {}` if all of it is applied, or `stamp {}` if none of it is",
+                        failed.file,
+                        if in_transaction {
+                            "MySQL commits DDL at once"
+                        } else {
+                            "it runs outside a transaction (`run_in_transaction = false`)"
+                        },
+                        name(planned.after()),
+                        name(planned.before()),
+                    )
+                };
+                Err(Error::RevisionFailed(failed))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Runs every step in one transaction (single-transaction mode).
+    fn execute_in_one_transaction<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        bk: &Bookkeeping,
+        plan: &Plan,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Vec<Step>, Error> {
+        let Some(first) = plan.steps.first() else {
+            return Ok(Vec::new());
+        };
+        conn.write_transaction(|conn| {
+            if !self.claim(conn, bk, first)? {
+                return Ok(Vec::new());
+            }
+            let mut steps = Vec::with_capacity(plan.steps.len());
+            for planned in &plan.steps {
+                let revision = planned.revision;
+                progress(Progress::Starting {
+                    id: revision.id(),
+                    direction: planned.direction,
+                });
+                let started = Instant::now();
+                run_statements(conn, &planned.statements, &mut Begin::sent()).map_err(
+                    |failure| {
+                        failure.into_error(
+                            planned,
+                            format!(
+                                "the whole run was rolled back, so the database is still where it started: fix `{}` and run the command again",
+                                revision.file(planned.direction.file())
+                            ),
+                        )
+                    },
+                )?;
+                let duration = started.elapsed();
+                execute(
+                    conn,
+                    &bk.batch(&planned.record(bk, micros(duration))),
+                    RECORDING,
+                )?;
+                let done = step(revision, planned.direction, duration);
+                progress(Progress::Finished(done.clone()));
+                steps.push(done);
+            }
+            Ok(steps)
+        })
+    }
+
+    /// What to do after a step that left nothing behind.
+    fn nothing_remains(&self, planned: &PlannedStep) -> String {
+        format!(
+            "nothing of it was applied and the database is still at `{}`: fix `{}` and run the command again",
+            name_at(self.revisions(), planned.before()),
+            planned.revision.file(planned.direction.file())
+        )
+    }
+
+    /// Re-reads the state under the write lock; `false` if another process
+    /// already ran this step.
+    ///
+    /// Where the migration lock is a session lock held for the whole run
+    /// (PostgreSQL, MySQL), no other revchain process can have moved the
+    /// version since the run read it, right after taking that lock: the
+    /// re-read, one more round trip per revision, is skipped. On SQLite each
+    /// step takes the write lock anew (`BEGIN IMMEDIATE`), and this re-read
+    /// is what makes concurrent runs apply each revision exactly once.
+    fn claim<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        bk: &Bookkeeping,
+        planned: &PlannedStep,
+    ) -> Result<bool, Error> {
+        if has_session_lock(bk.dialect()) {
+            return Ok(true);
+        }
+        let state = required_state(conn, bk)?;
+        self.refuse_dirty(&state)?;
+        let current = state.position(self.revisions())?;
+        let position = Some(planned.position);
+        let done = match planned.direction {
+            Direction::Up => current >= position,
+            Direction::Down => current < position,
+        };
+        if done {
+            return Ok(false);
+        }
+        if current != planned.before() {
+            return Err(Error::Corrupt {
+                table: bk.version_table().to_owned(),
+                reason: format!(
+                    "it moved to `{}` while revchain was migrating",
+                    state.revision.as_deref().unwrap_or("base")
+                ),
+            });
+        }
+        Ok(true)
+    }
+}
+
+/// A duration in whole microseconds, as the log stores it; a run of more
+/// than half a million years is recorded as the largest value.
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
+fn step(revision: &'static Revision, direction: Direction, duration: Duration) -> Step {
+    Step {
+        id: revision.id(),
+        message: revision.message(),
+        direction,
+        duration,
+    }
+}
+
+/// A statement that failed, before it is turned into an [`Error`].
+#[derive(Debug)]
+struct Failure {
+    index: usize,
+    line: usize,
+    statement: String,
+    message: String,
+}
+
+impl Failure {
+    fn into_error(self, planned: &PlannedStep, help: String) -> Error {
+        Error::RevisionFailed(Box::new(RevisionFailed {
+            id: planned.revision.id().to_owned(),
+            file: planned.revision.file(planned.direction.file()),
+            line: self.line,
+            statement: self.statement,
+            message: self.message,
+            help,
+        }))
+    }
+}
+
+/// Sends each statement on its own, so that an error names its line; the
+/// first goes with the transaction's `BEGIN` when `begin` still holds it.
+fn run_statements<C: MigrationConnection>(
+    conn: &mut C,
+    statements: &[Statement<'_>],
+    begin: &mut Begin,
+) -> Result<(), Failure> {
+    for (index, statement) in statements.iter().enumerate() {
+        begin
+            .execute(conn, statement.text)
+            .map_err(|error| Failure {
+                index,
+                line: statement.line,
+                statement: shorten(statement.text),
+                message: database_message(&error),
+            })?;
+    }
+    Ok(())
+}
+
+/// The database's own message.
+pub(crate) fn database_message(error: &diesel::result::Error) -> String {
+    match error {
+        diesel::result::Error::DatabaseError(_, info) => info.message().trim_end().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// The first line of a statement, cut at 160 characters.
+fn shorten(statement: &str) -> String {
+    let first = statement.lines().next().unwrap_or("");
+    let mut short: String = first.chars().take(160).collect();
+    if short.len() < statement.trim_end().len() {
+        short.push_str(" …");
+    }
+    short
+}

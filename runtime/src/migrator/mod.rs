@@ -1,0 +1,235 @@
+//! [`Migrator`]: upgrade, downgrade, stamp, status and verify over a diesel
+//! connection.
+//!
+//! One file per concern: [`plan`] decides what an operation does, [`apply`]
+//! runs a plan online and [`offline`] renders it as a `--sql` script;
+//! [`state`] reads the version row, [`drift`] refuses a dirty or drifted
+//! database, [`adopt`] takes over a diesel_migrations database, and
+//! [`lock`] holds the migration lock.
+
+mod adopt;
+mod apply;
+mod drift;
+mod lock;
+mod offline;
+mod plan;
+mod script;
+mod state;
+
+pub(crate) use adopt::diesel_version;
+pub(crate) use apply::database_message;
+use plan::name_at;
+use state::read_state;
+
+use revchain_internals::sql::Dialect;
+
+use crate::backend::MigrationConnection;
+use crate::bookkeeping::Bookkeeping;
+use crate::error::{Direction, Error};
+use crate::report::{Progress, Report, Status};
+use crate::{Revision, Revisions, Target};
+
+/// The default name of the version table. The log table is named after it,
+/// with `_log` appended.
+pub const DEFAULT_VERSION_TABLE: &str = "revchain_version";
+
+/// Applies an embedded chain to a database.
+///
+/// ```
+/// # #[cfg(feature = "sqlite")] {
+/// use diesel::Connection;
+///
+/// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+///
+/// let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+/// let migrator = revchain::Migrator::new(&REVISIONS);
+/// let report = migrator.upgrade(&mut conn, "head").unwrap();
+/// assert_eq!(report.steps.len(), REVISIONS.len());
+/// assert!(migrator.status(&mut conn).unwrap().is_at_head());
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Migrator<'r> {
+    revisions: &'r Revisions,
+    version_table: String,
+    single_transaction: bool,
+}
+
+impl<'r> Migrator<'r> {
+    /// A migrator for `revisions`, with the version table
+    /// [`DEFAULT_VERSION_TABLE`].
+    pub fn new(revisions: &'r Revisions) -> Self {
+        Migrator {
+            revisions,
+            version_table: DEFAULT_VERSION_TABLE.to_owned(),
+            single_transaction: false,
+        }
+    }
+
+    /// Uses another version table (and `<name>_log` as the log table). The
+    /// name is quoted as an identifier, whatever it holds.
+    pub fn version_table(mut self, name: impl Into<String>) -> Self {
+        self.version_table = name.into();
+        self
+    }
+
+    /// Runs a whole `upgrade` or `downgrade` in one transaction: all of it
+    /// applies, or none of it. Only PostgreSQL and SQLite can roll back DDL,
+    /// so MySQL refuses it, as does a revision with `run_in_transaction = false`.
+    pub fn single_transaction(mut self, on: bool) -> Self {
+        self.single_transaction = on;
+        self
+    }
+
+    /// The chain this migrator applies.
+    pub fn revisions(&self) -> &'r Revisions {
+        self.revisions
+    }
+
+    /// The version table's name.
+    pub fn version_table_name(&self) -> &str {
+        &self.version_table
+    }
+
+    pub(crate) fn bookkeeping(&self, dialect: Dialect) -> Bookkeeping {
+        Bookkeeping::new(dialect, &self.version_table)
+    }
+
+    /// The revision the database is at, `None` at base. It is reported even
+    /// when the embedded chain does not contain it.
+    pub fn current<C: MigrationConnection>(&self, conn: &mut C) -> Result<Option<String>, Error> {
+        let bk = self.bookkeeping(conn.dialect());
+        Ok(read_state(conn, &bk)?.and_then(|state| state.revision))
+    }
+
+    /// Whether the database is at the embedded head, clean, with the applied
+    /// chain unchanged: one lookup of one row, whatever the chain's length.
+    pub fn is_at_head<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
+        let bk = self.bookkeeping(conn.dialect());
+        let state = read_state(conn, &bk)?.unwrap_or_default();
+        Ok(state.dirty.is_none()
+            && match self.revisions.head() {
+                None => state.revision.is_none(),
+                Some(head) => {
+                    state.revision.as_deref() == Some(head.id()) && state.digest_matches(head)
+                }
+            })
+    }
+
+    /// Fails with [`Error::NotAtHead`] unless [`is_at_head`](Self::is_at_head):
+    /// the check an application runs at startup when something else migrates.
+    pub fn ensure_at_head<C: MigrationConnection>(&self, conn: &mut C) -> Result<(), Error> {
+        if self.is_at_head(conn)? {
+            Ok(())
+        } else {
+            Err(Error::NotAtHead(Box::new(self.status(conn)?)))
+        }
+    }
+
+    /// The current revision, the pending ones, and whether the database is
+    /// at head.
+    pub fn status<C: MigrationConnection>(&self, conn: &mut C) -> Result<Status, Error> {
+        let bk = self.bookkeeping(conn.dialect());
+        let state = read_state(conn, &bk)?.unwrap_or_default();
+        let position = state
+            .revision
+            .as_deref()
+            .map(|id| self.revisions.position(id));
+        let known = !matches!(position, Some(None));
+        let current = position.flatten();
+        let pending = if known {
+            let first = current.map_or(0, |p| p + 1);
+            self.revisions.as_slice()[first..]
+                .iter()
+                .map(Revision::id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Status {
+            digest_matches: match current {
+                Some(p) => state.digest_matches(&self.revisions.as_slice()[p]),
+                None => true,
+            },
+            current: state.revision,
+            head: self.revisions.head().map(Revision::id),
+            pending,
+            known,
+            dirty: state.dirty.map(|(id, _)| id),
+        })
+    }
+
+    /// Checks that the database is clean, at a revision of the chain, and
+    /// that every applied revision still has the content it was applied with.
+    /// Costs one lookup; the log is read only to name what differs.
+    pub fn verify<C: MigrationConnection>(&self, conn: &mut C) -> Result<(), Error> {
+        let bk = self.bookkeeping(conn.dialect());
+        let Some(state) = read_state(conn, &bk)? else {
+            return Ok(());
+        };
+        self.refuse_dirty(&state)?;
+        let current = state.position(self.revisions)?;
+        self.check_drift(conn, &bk, &state, current)
+    }
+
+    /// Applies the revisions up to `target` (see [`Target`]), each in its own
+    /// transaction unless configured otherwise, and returns what ran.
+    pub fn upgrade<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        target: &str,
+    ) -> Result<Report, Error> {
+        self.upgrade_with_progress(conn, target, &mut |_| {})
+    }
+
+    /// [`upgrade`](Self::upgrade), calling `progress` before and after each
+    /// revision it runs.
+    pub fn upgrade_with_progress<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        target: &str,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Report, Error> {
+        let target: Target = target.parse()?;
+        self.run(conn, &target, Direction::Up, progress)
+    }
+
+    /// Reverts the revisions above `target`, newest first. Fails before
+    /// changing anything if one of them has no `down.sql`.
+    pub fn downgrade<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        target: &str,
+    ) -> Result<Report, Error> {
+        self.downgrade_with_progress(conn, target, &mut |_| {})
+    }
+
+    /// [`downgrade`](Self::downgrade), calling `progress` before and after
+    /// each revision it reverts.
+    pub fn downgrade_with_progress<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        target: &str,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Report, Error> {
+        let target: Target = target.parse()?;
+        self.run(conn, &target, Direction::Down, progress)
+    }
+
+    /// Records the database as being at `target` without running any SQL, as
+    /// Alembic's `stamp` does; this also clears a dirty state. With `purge`,
+    /// the version table is emptied first, whatever it held.
+    pub fn stamp<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        target: &str,
+        purge: bool,
+    ) -> Result<Report, Error> {
+        self.run_stamp(conn, &target.parse()?, purge)
+    }
+
+    /// Whether single-transaction mode is on.
+    pub(crate) fn is_single_transaction(&self) -> bool {
+        self.single_transaction
+    }
+}
