@@ -154,58 +154,91 @@ impl fmt::Display for Defect {
 }
 
 /// Every defect found in one pass over a migrations directory, in a stable
-/// order. Never empty.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Defects(Vec<Defect>);
+/// order. Never empty: it holds a first defect and any number more.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Defects {
+    first: Defect,
+    rest: Vec<Defect>,
+}
+
+/// The iterator of [`Defects::iter`].
+pub type DefectsIter<'a> =
+    std::iter::Chain<std::iter::Once<&'a Defect>, std::slice::Iter<'a, Defect>>;
 
 impl Defects {
-    pub(crate) fn new(defects: Vec<Defect>) -> Self {
-        debug_assert!(!defects.is_empty());
-        Defects(defects)
+    /// The defects of a list, or `None` when it holds none.
+    pub(crate) fn from_vec(defects: Vec<Defect>) -> Option<Self> {
+        let mut defects = defects.into_iter();
+        let first = defects.next()?;
+        Some(Defects {
+            first,
+            rest: defects.collect(),
+        })
+    }
+
+    /// A single defect.
+    pub(crate) fn one(defect: Defect) -> Self {
+        Defects {
+            first: defect,
+            rest: Vec::new(),
+        }
+    }
+
+    /// The first defect and the others, in the order they were found.
+    pub fn split_first(&self) -> (&Defect, &[Defect]) {
+        (&self.first, &self.rest)
     }
 
     /// The defects, in the order they were found.
-    pub fn iter(&self) -> std::slice::Iter<'_, Defect> {
-        self.0.iter()
+    pub fn iter(&self) -> DefectsIter<'_> {
+        std::iter::once(&self.first).chain(self.rest.iter())
     }
 
-    /// How many defects there are.
+    /// How many defects there are: at least one.
     pub fn len(&self) -> usize {
-        self.0.len()
+        1 + self.rest.len()
     }
 
     /// Always `false`: a `Defects` holds at least one defect.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        false
     }
 
     /// Whether any defect breaks the given rule.
     pub fn contains(&self, kind: DefectKind) -> bool {
-        self.0.iter().any(|defect| defect.kind == kind)
+        self.iter().any(|defect| defect.kind == kind)
+    }
+}
+
+/// As a list, the way it was shown when `Defects` held a `Vec`.
+impl fmt::Debug for Defects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let defects: Vec<&Defect> = self.iter().collect();
+        f.debug_tuple("Defects").field(&defects).finish()
     }
 }
 
 impl<'a> IntoIterator for &'a Defects {
     type Item = &'a Defect;
-    type IntoIter = std::slice::Iter<'a, Defect>;
+    type IntoIter = DefectsIter<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.iter()
     }
 }
 
 impl IntoIterator for Defects {
     type Item = Defect;
-    type IntoIter = std::vec::IntoIter<Defect>;
+    type IntoIter = std::iter::Chain<std::iter::Once<Defect>, std::vec::IntoIter<Defect>>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        std::iter::once(self.first).chain(self.rest)
     }
 }
 
 impl fmt::Display for Defects {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, defect) in self.0.iter().enumerate() {
+        for (i, defect) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str("\n\n")?;
             }

@@ -33,7 +33,7 @@ mod suggest;
 use std::path::Path;
 
 pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_checksum};
-pub use defect::{Defect, DefectKind, Defects};
+pub use defect::{Defect, DefectKind, Defects, DefectsIter};
 pub use metadata::METADATA_KEYS;
 pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
 
@@ -150,18 +150,18 @@ pub fn load(dir: &Path, display: &str) -> Result<Chain, Defects> {
         &discover::join(display, "HEAD"),
     ));
 
-    if !defects.is_empty() {
-        return Err(Defects::new(defects));
+    if let Some(defects) = Defects::from_vec(defects) {
+        return Err(defects);
     }
     let Some(order) = linked.order else {
         // `link` leaves the order out only when it reports a defect or a
         // revision's metadata is broken, which is a defect too.
-        return Err(Defects::new(vec![Defect::new(
+        return Err(Defects::one(Defect::new(
             DefectKind::Unreadable,
             format!("the revisions in `{display}` could not be ordered"),
             vec![display.to_owned()],
             "run `revchain check` for details",
-        )]));
+        )));
     };
 
     let mut revisions: Vec<LoadedRevision> = Vec::with_capacity(order.len());
