@@ -257,11 +257,11 @@ fn next_char_boundary(text: &str, at: usize) -> usize {
 pub(super) fn command_name(sql: &str, at: usize) -> &str {
     let rest = sql.get(at..).unwrap_or("");
     let word = rest
-        .split(|c: char| c.is_whitespace())
-        .next()
-        .unwrap_or(rest);
+        .split_once(char::is_whitespace)
+        .map_or(rest, |(word, _)| word);
     match word.char_indices().nth(40) {
-        Some((cut, _)) => word.get(..cut).unwrap_or(word),
+        // `char_indices` gives character boundaries only.
+        Some((cut, _)) => word.split_at(cut).0,
         None => word,
     }
 }
