@@ -37,14 +37,10 @@ pub(crate) fn load(input: &Input) -> syn::Result<Located> {
     match revchain_internals::load(&dir, display) {
         Ok(chain) => Ok(Located { dir, chain }),
         Err(defects) => {
-            let mut errors = defects
-                .iter()
-                .map(|defect| syn::Error::new(input.span, defect.to_string()));
-            let mut combined = errors.next().unwrap_or_else(|| {
-                syn::Error::new(input.span, "the migrations directory is invalid")
-            });
-            for error in errors {
-                combined.combine(error);
+            let (first, rest) = defects.split_first();
+            let mut combined = syn::Error::new(input.span, first.to_string());
+            for defect in rest {
+                combined.combine(syn::Error::new(input.span, defect.to_string()));
             }
             Err(combined)
         }

@@ -50,6 +50,42 @@ pub enum DefectKind {
     HeadStale,
 }
 
+impl DefectKind {
+    /// The rule's stable `snake_case` name, as the `revchain` command writes
+    /// it in its JSON output: `directory_not_found`, `fork`, `head_stale`, …
+    /// It does not change when a variant is renamed.
+    ///
+    /// ```
+    /// use revchain_internals::DefectKind;
+    ///
+    /// assert_eq!(DefectKind::MissingUpSql.as_str(), "missing_up_sql");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DefectKind::DirectoryNotFound => "directory_not_found",
+            DefectKind::StrayFile => "stray_file",
+            DefectKind::InvalidName => "invalid_name",
+            DefectKind::UnexpectedFile => "unexpected_file",
+            DefectKind::MissingUpSql => "missing_up_sql",
+            DefectKind::NotUtf8 => "not_utf8",
+            DefectKind::Unreadable => "unreadable",
+            DefectKind::MalformedMetadata => "malformed_metadata",
+            DefectKind::UnknownMetadataKey => "unknown_metadata_key",
+            DefectKind::InvalidMetadataValue => "invalid_metadata_value",
+            DefectKind::DuplicateId => "duplicate_id",
+            DefectKind::MissingParent => "missing_parent",
+            DefectKind::NoRoot => "no_root",
+            DefectKind::MultipleRoots => "multiple_roots",
+            DefectKind::Fork => "fork",
+            DefectKind::Cycle => "cycle",
+            DefectKind::HeadMissing => "head_missing",
+            DefectKind::HeadEmpty => "head_empty",
+            DefectKind::HeadConflict => "head_conflict",
+            DefectKind::HeadStale => "head_stale",
+        }
+    }
+}
+
 /// One violation of the revision rules: what is wrong, where, and what to do.
 ///
 /// Its `Display` is the message every revchain tool prints, the compiler
@@ -118,58 +154,91 @@ impl fmt::Display for Defect {
 }
 
 /// Every defect found in one pass over a migrations directory, in a stable
-/// order. Never empty.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Defects(Vec<Defect>);
+/// order. Never empty: it holds a first defect and any number more.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Defects {
+    first: Defect,
+    rest: Vec<Defect>,
+}
+
+/// The iterator of [`Defects::iter`].
+pub type DefectsIter<'a> =
+    std::iter::Chain<std::iter::Once<&'a Defect>, std::slice::Iter<'a, Defect>>;
 
 impl Defects {
-    pub(crate) fn new(defects: Vec<Defect>) -> Self {
-        debug_assert!(!defects.is_empty());
-        Defects(defects)
+    /// The defects of a list, or `None` when it holds none.
+    pub(crate) fn from_vec(defects: Vec<Defect>) -> Option<Self> {
+        let mut defects = defects.into_iter();
+        let first = defects.next()?;
+        Some(Defects {
+            first,
+            rest: defects.collect(),
+        })
+    }
+
+    /// A single defect.
+    pub(crate) fn one(defect: Defect) -> Self {
+        Defects {
+            first: defect,
+            rest: Vec::new(),
+        }
+    }
+
+    /// The first defect and the others, in the order they were found.
+    pub fn split_first(&self) -> (&Defect, &[Defect]) {
+        (&self.first, &self.rest)
     }
 
     /// The defects, in the order they were found.
-    pub fn iter(&self) -> std::slice::Iter<'_, Defect> {
-        self.0.iter()
+    pub fn iter(&self) -> DefectsIter<'_> {
+        std::iter::once(&self.first).chain(self.rest.iter())
     }
 
-    /// How many defects there are.
+    /// How many defects there are: at least one.
     pub fn len(&self) -> usize {
-        self.0.len()
+        1 + self.rest.len()
     }
 
     /// Always `false`: a `Defects` holds at least one defect.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        false
     }
 
     /// Whether any defect breaks the given rule.
     pub fn contains(&self, kind: DefectKind) -> bool {
-        self.0.iter().any(|defect| defect.kind == kind)
+        self.iter().any(|defect| defect.kind == kind)
+    }
+}
+
+/// As a list, the way it was shown when `Defects` held a `Vec`.
+impl fmt::Debug for Defects {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let defects: Vec<&Defect> = self.iter().collect();
+        f.debug_tuple("Defects").field(&defects).finish()
     }
 }
 
 impl<'a> IntoIterator for &'a Defects {
     type Item = &'a Defect;
-    type IntoIter = std::slice::Iter<'a, Defect>;
+    type IntoIter = DefectsIter<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.iter()
     }
 }
 
 impl IntoIterator for Defects {
     type Item = Defect;
-    type IntoIter = std::vec::IntoIter<Defect>;
+    type IntoIter = std::iter::Chain<std::iter::Once<Defect>, std::vec::IntoIter<Defect>>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        std::iter::once(self.first).chain(self.rest)
     }
 }
 
 impl fmt::Display for Defects {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, defect) in self.0.iter().enumerate() {
+        for (i, defect) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str("\n\n")?;
             }
@@ -180,3 +249,79 @@ impl fmt::Display for Defects {
 }
 
 impl std::error::Error for Defects {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind with its name in the JSON output, which must never change.
+    const NAMES: [(DefectKind, &str); 20] = [
+        (DefectKind::DirectoryNotFound, "directory_not_found"),
+        (DefectKind::StrayFile, "stray_file"),
+        (DefectKind::InvalidName, "invalid_name"),
+        (DefectKind::UnexpectedFile, "unexpected_file"),
+        (DefectKind::MissingUpSql, "missing_up_sql"),
+        (DefectKind::NotUtf8, "not_utf8"),
+        (DefectKind::Unreadable, "unreadable"),
+        (DefectKind::MalformedMetadata, "malformed_metadata"),
+        (DefectKind::UnknownMetadataKey, "unknown_metadata_key"),
+        (DefectKind::InvalidMetadataValue, "invalid_metadata_value"),
+        (DefectKind::DuplicateId, "duplicate_id"),
+        (DefectKind::MissingParent, "missing_parent"),
+        (DefectKind::NoRoot, "no_root"),
+        (DefectKind::MultipleRoots, "multiple_roots"),
+        (DefectKind::Fork, "fork"),
+        (DefectKind::Cycle, "cycle"),
+        (DefectKind::HeadMissing, "head_missing"),
+        (DefectKind::HeadEmpty, "head_empty"),
+        (DefectKind::HeadConflict, "head_conflict"),
+        (DefectKind::HeadStale, "head_stale"),
+    ];
+
+    /// Where a kind stands in [`NAMES`]; a new kind does not compile until it
+    /// is listed here, and so in `NAMES`.
+    fn listed(kind: DefectKind) -> usize {
+        match kind {
+            DefectKind::DirectoryNotFound => 0,
+            DefectKind::StrayFile => 1,
+            DefectKind::InvalidName => 2,
+            DefectKind::UnexpectedFile => 3,
+            DefectKind::MissingUpSql => 4,
+            DefectKind::NotUtf8 => 5,
+            DefectKind::Unreadable => 6,
+            DefectKind::MalformedMetadata => 7,
+            DefectKind::UnknownMetadataKey => 8,
+            DefectKind::InvalidMetadataValue => 9,
+            DefectKind::DuplicateId => 10,
+            DefectKind::MissingParent => 11,
+            DefectKind::NoRoot => 12,
+            DefectKind::MultipleRoots => 13,
+            DefectKind::Fork => 14,
+            DefectKind::Cycle => 15,
+            DefectKind::HeadMissing => 16,
+            DefectKind::HeadEmpty => 17,
+            DefectKind::HeadConflict => 18,
+            DefectKind::HeadStale => 19,
+        }
+    }
+
+    #[test]
+    fn every_kind_keeps_its_json_name() {
+        for (index, (kind, name)) in NAMES.into_iter().enumerate() {
+            assert_eq!(listed(kind), index, "{kind:?}");
+            assert_eq!(kind.as_str(), name, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn json_names_are_distinct_snake_case() {
+        let mut names: Vec<&str> = NAMES.iter().map(|(kind, _)| kind.as_str()).collect();
+        assert!(names.iter().all(|name| {
+            name.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        }));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), NAMES.len());
+    }
+}

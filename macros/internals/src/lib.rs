@@ -22,6 +22,7 @@ pub mod chain;
 mod checksum;
 mod defect;
 mod discover;
+mod head;
 mod metadata;
 mod naming;
 pub mod packed;
@@ -32,12 +33,12 @@ mod suggest;
 use std::path::Path;
 
 pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_checksum};
-pub use defect::{Defect, DefectKind, Defects};
+pub use defect::{Defect, DefectKind, Defects, DefectsIter};
 pub use metadata::METADATA_KEYS;
 pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
 
 use chain::{Node, Parent};
-use discover::{HeadFile, MetadataFile};
+use discover::MetadataFile;
 
 /// One revision of a valid chain, as read from disk.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,26 +143,25 @@ pub fn load(dir: &Path, display: &str) -> Result<Chain, Defects> {
         .collect();
     let linked = chain::link(&nodes);
     defects.extend(linked.defects);
-    check_head(
+    defects.extend(head::check(
         &listing.head,
         &nodes,
         linked.expected_head.as_deref(),
         &discover::join(display, "HEAD"),
-        &mut defects,
-    );
+    ));
 
-    if !defects.is_empty() {
-        return Err(Defects::new(defects));
+    if let Some(defects) = Defects::from_vec(defects) {
+        return Err(defects);
     }
     let Some(order) = linked.order else {
         // `link` leaves the order out only when it reports a defect or a
         // revision's metadata is broken, which is a defect too.
-        return Err(Defects::new(vec![Defect::new(
+        return Err(Defects::one(Defect::new(
             DefectKind::Unreadable,
             format!("the revisions in `{display}` could not be ordered"),
             vec![display.to_owned()],
             "run `revchain check` for details",
-        )]));
+        )));
     };
 
     let mut revisions: Vec<LoadedRevision> = Vec::with_capacity(order.len());
@@ -202,116 +202,4 @@ pub fn load(dir: &Path, display: &str) -> Result<Chain, Defects> {
         dir: display.to_owned(),
         revisions,
     })
-}
-
-/// Git's conflict markers, as they start a line.
-const CONFLICT_MARKERS: [&str; 4] = ["<<<<<<<", "=======", ">>>>>>>", "|||||||"];
-
-fn check_head(
-    head: &HeadFile,
-    nodes: &[Node],
-    expected: Option<&str>,
-    head_path: &str,
-    defects: &mut Vec<Defect>,
-) {
-    let wanted = match expected {
-        Some(id) => format!("the single line `{id}`"),
-        None => "the id of the newest revision, once the other errors are fixed".to_owned(),
-    };
-    let text = match head {
-        HeadFile::Unreadable => return,
-        HeadFile::Missing if nodes.is_empty() => return,
-        HeadFile::Missing => {
-            defects.push(Defect::new(
-                DefectKind::HeadMissing,
-                format!("`{head_path}` is missing: it names the newest revision, so that two branches that each add one conflict in git"),
-                vec![head_path.to_owned()],
-                format!("create `{head_path}` holding {wanted}"),
-            ));
-            return;
-        }
-        // Some Windows editors start a UTF-8 file with a byte order mark;
-        // `metadata.toml` may have one too (TOML allows it).
-        HeadFile::Text(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
-    };
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect();
-    if lines.iter().any(|line| {
-        CONFLICT_MARKERS
-            .iter()
-            .any(|marker| line.starts_with(marker))
-    }) {
-        let sides: Vec<String> = lines
-            .iter()
-            .filter(|line| {
-                !CONFLICT_MARKERS
-                    .iter()
-                    .any(|marker| line.starts_with(marker))
-            })
-            .map(|line| format!("`{line}`"))
-            .collect();
-        defects.push(Defect::new(
-            DefectKind::HeadConflict,
-            format!(
-                "`{head_path}` has git conflict markers: two branches each added revisions ({})",
-                sides.join(" and ")
-            ),
-            vec![head_path.to_owned()],
-            format!(
-                "put the revisions of one branch after those of the other by re-parenting them as the fork error says, then replace the whole of `{head_path}` with {wanted}"
-            ),
-        ));
-        return;
-    }
-    let id = match lines.as_slice() {
-        [] => {
-            if !nodes.is_empty() {
-                defects.push(Defect::new(
-                    DefectKind::HeadEmpty,
-                    format!("`{head_path}` is empty, but it must name the newest revision"),
-                    vec![head_path.to_owned()],
-                    format!("write {wanted} in `{head_path}`"),
-                ));
-            }
-            return;
-        }
-        [id] => *id,
-        _ => {
-            defects.push(Defect::new(
-                DefectKind::HeadStale,
-                format!("`{head_path}` holds {} lines, but it must hold the id of the newest revision alone", lines.len()),
-                vec![head_path.to_owned()],
-                format!("replace its contents with {wanted}"),
-            ));
-            return;
-        }
-    };
-    if !nodes.iter().any(|node| node.id == id) {
-        // With a known head the help names it; a guess would only compete.
-        let hint = match (
-            expected,
-            suggest::closest(id, nodes.iter().map(|n| n.id.as_str())),
-        ) {
-            (None, Some(close)) => format!(" (did you mean `{close}`?)"),
-            _ => String::new(),
-        };
-        defects.push(Defect::new(
-            DefectKind::HeadStale,
-            format!("`{head_path}` names `{id}`{hint}, but there is no revision `{id}`"),
-            vec![head_path.to_owned()],
-            format!("replace its contents with {wanted}"),
-        ));
-    } else if let Some(expected) = expected
-        && id != expected
-    {
-        defects.push(Defect::new(
-            DefectKind::HeadStale,
-            format!("`{head_path}` names `{id}`, but the head of the chain is `{expected}`"),
-            vec![head_path.to_owned()],
-            format!("write `{expected}` in `{head_path}`; update it whenever you add a revision (`revchain revision` does)"),
-        ));
-    }
 }

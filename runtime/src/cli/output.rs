@@ -252,30 +252,13 @@ fn causes(error: &CliError, message: &str) -> Vec<String> {
     causes
 }
 
-/// A defect kind as `snake_case`, for JSON.
-fn kind_name(kind: revchain_internals::DefectKind) -> String {
-    let name = format!("{kind:?}");
-    let mut snake = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                snake.push('_');
-            }
-            snake.push(c.to_ascii_lowercase());
-        } else {
-            snake.push(c);
-        }
-    }
-    snake
-}
-
 pub(crate) fn defects_json(defects: &revchain_internals::Defects) -> Value {
     Value::Array(
         defects
             .iter()
             .map(|defect| {
                 json!({
-                    "kind": kind_name(defect.kind()),
+                    "kind": defect.kind().as_str(),
                     "summary": defect.summary(),
                     "locations": defect.locations(),
                     "help": defect.help(),
@@ -312,9 +295,9 @@ mod tests {
     #[test]
     fn defect_kinds_are_snake_case() {
         assert_eq!(
-            kind_name(revchain_internals::DefectKind::HeadStale),
+            revchain_internals::DefectKind::HeadStale.as_str(),
             "head_stale"
         );
-        assert_eq!(kind_name(revchain_internals::DefectKind::Fork), "fork");
+        assert_eq!(revchain_internals::DefectKind::Fork.as_str(), "fork");
     }
 }
