@@ -64,11 +64,7 @@ struct ServeArgs {
 }
 
 fn main() -> ExitCode {
-    let blog = match Blog::try_parse() {
-        Ok(blog) => blog,
-        Err(error) => return revchain::cli::clap_exit(&error),
-    };
-    match blog.command {
+    match Blog::parse().command {
         BlogCommand::Db(args) => revchain::cli::Embedded::new(&REVISIONS)
             .default_database_url(DEFAULT_DATABASE)
             .run(args),

@@ -13,7 +13,6 @@ use super::connection::{AnyConnection, with_connection};
 use super::error::CliError;
 use super::scratch::Scratch;
 use super::settings::display_dir;
-use super::url::Backend;
 use super::{Session, Source};
 use crate::{Dialect, Revisions};
 
@@ -60,11 +59,12 @@ pub(crate) fn compare_with_head(
         _ => session.revisions()?,
     };
     let url = session.find_database_url()?;
-    let backend = url.as_ref().map_or(Backend::Sqlite, |url| url.backend);
+    // Without a URL, the scratch database is a SQLite file.
     let dialect = session
         .global
         .dialect
-        .map_or_else(|| backend.dialect(), Dialect::from);
+        .or(url.as_ref().map(|url| url.backend))
+        .unwrap_or(Dialect::Sqlite);
     let migrator = session.migrator(revisions);
     let version_table = migrator.version_table_name().to_owned();
 

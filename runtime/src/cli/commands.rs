@@ -2,15 +2,16 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use super::Session;
 use super::args::{
-    CheckArgs, CurrentArgs, DbCommand, DowngradeArgs, HistoryArgs, ShowArgs, StampArgs, UpgradeArgs,
+    CheckArgs, CurrentArgs, DbCommand, DowngradeArgs, HistoryArgs, ShowArgs, StampArgs, StepsArgs,
+    UpgradeArgs,
 };
 use super::connection::with_connection;
 use super::error::CliError;
 use super::output::{Output, Style};
-use super::{Session, Source};
 use crate::{Direction, Error, Progress, Report, Revision, Revisions, Status, Target};
 
 /// Runs one command.
@@ -25,6 +26,14 @@ pub(crate) fn run(session: &mut Session<'_>, command: &DbCommand) -> Result<(), 
         DbCommand::Show(args) => show(session, args),
         DbCommand::Check(args) => check(session, args),
         DbCommand::Verify => verify(session),
+    }
+}
+
+/// `upgrade` or `downgrade`.
+fn verb(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "upgrade",
+        Direction::Down => "downgrade",
     }
 }
 
@@ -73,7 +82,7 @@ fn current_position(
     revisions: &'static Revisions,
 ) -> Result<Option<usize>, CliError> {
     let migrator = session.migrator(revisions);
-    let connection = session.connection()?;
+    let (connection, _) = session.connection()?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
     match current {
         None => Ok(None),
@@ -160,27 +169,27 @@ impl Listed<'_> {
         text
     }
 
-    fn json(&self) -> Value {
-        json!({
-            "id": self.revision.id(),
-            "parent": self.revision.parent(),
-            "message": self.revision.message(),
-            "path": self.revision.file("up.sql"),
-            "head": self.head,
-            "current": self.current,
-        })
+    fn json(&self) -> Map<String, Value> {
+        Map::from_iter([
+            ("id".to_owned(), json!(self.revision.id())),
+            ("parent".to_owned(), json!(self.revision.parent())),
+            ("message".to_owned(), json!(self.revision.message())),
+            ("path".to_owned(), json!(self.revision.file("up.sql"))),
+            ("head".to_owned(), json!(self.head)),
+            ("current".to_owned(), json!(self.current)),
+        ])
     }
 }
 
 fn history(session: &mut Session<'_>, args: &HistoryArgs) -> Result<(), CliError> {
     let revisions = session.revisions()?;
-    let (start, end) = match &args.rev_range {
-        None => (None, revisions.len().checked_sub(1)),
+    let range = match &args.rev_range {
+        None => revisions.as_slice(),
         Some(range) => history_range(session, revisions, range)?,
     };
     let current = if args.indicate_current {
         let migrator = session.migrator(revisions);
-        let connection = session.connection()?;
+        let (connection, _) = session.connection()?;
         let current = with_connection!(connection, |conn| migrator.current(conn))?;
         if let Some(id) = &current
             && revisions.position(id).is_none()
@@ -195,45 +204,42 @@ fn history(session: &mut Session<'_>, args: &HistoryArgs) -> Result<(), CliError
         None
     };
     let head = revisions.head().map(Revision::id);
-    let listed: Vec<Listed<'_>> = match end {
-        None => Vec::new(),
-        Some(end) => revisions.as_slice()[start.unwrap_or(0)..=end]
-            .iter()
-            .rev()
-            .map(|revision| Listed {
-                revision,
-                head: Some(revision.id()) == head,
-                current: current.as_deref() == Some(revision.id()),
-            })
-            .collect(),
-    };
+    let listed: Vec<Listed<'_>> = range
+        .iter()
+        .rev()
+        .map(|revision| Listed {
+            revision,
+            head: Some(revision.id()) == head,
+            current: current.as_deref() == Some(revision.id()),
+        })
+        .collect();
     if session.output.json() {
         session.output.print_json(&json!({
             "revisions": listed.iter().map(Listed::json).collect::<Vec<_>>(),
-        }));
+        }))
     } else if args.verbose {
         let blocks: Vec<String> = listed.iter().map(|l| l.verbose(session.output)).collect();
-        if !blocks.is_empty() {
-            session
-                .output
-                .print(blocks.join("\n").trim_end_matches('\n'));
+        if blocks.is_empty() {
+            return Ok(());
         }
+        session
+            .output
+            .print(blocks.join("\n").trim_end_matches('\n'))
     } else {
-        for listed in &listed {
-            session.output.print(&listed.line(session.output));
-        }
+        listed
+            .iter()
+            .try_for_each(|listed| session.output.print(&listed.line(session.output)))
     }
-    Ok(())
 }
 
-/// Resolves `START:END` to the positions of its first and last revisions
-/// (`None` for base), Alembic's way: `-N` at the start counts down from the
+/// Resolves `START:END` to the revisions from START to END, both included
+/// (none for base), Alembic's way: `-N` at the start counts down from the
 /// end, `+N` at the end counts up from the start.
 fn history_range(
     session: &mut Session<'_>,
     revisions: &'static Revisions,
     range: &str,
-) -> Result<(Option<usize>, Option<usize>), CliError> {
+) -> Result<&'static [Revision], CliError> {
     let Some((start, end)) = range.trim().split_once(':') else {
         return Err(CliError::message(
             format!("invalid history range `{range}`"),
@@ -276,13 +282,16 @@ fn history_range(
             "write the older revision first: `START:END`",
         ));
     }
-    if start_position.is_some() && end_position.is_none() {
-        return Err(CliError::message(
+    let all = revisions.as_slice();
+    match (start_position, end_position) {
+        (Some(_), None) => Err(CliError::message(
             format!("invalid history range `{range}`: it ends at base, before its start"),
             "write the older revision first: `START:END`",
-        ));
+        )),
+        (None, None) => Ok(&[]),
+        (None, Some(last)) => Ok(&all[..=last]),
+        (Some(first), Some(last)) => Ok(&all[first..=last]),
     }
-    Ok((start_position, end_position))
 }
 
 fn heads(session: &mut Session<'_>) -> Result<(), CliError> {
@@ -290,16 +299,17 @@ fn heads(session: &mut Session<'_>) -> Result<(), CliError> {
     let head = revisions.head();
     if session.output.json() {
         session.output.print_json(&json!({
-            "heads": head.map(|h| vec![json!({"id": h.id(), "message": h.message()})]).unwrap_or_default(),
-        }));
+            "heads": head.into_iter().map(|h| json!({"id": h.id(), "message": h.message()})).collect::<Vec<_>>(),
+        }))
     } else if let Some(head) = head {
         session.output.print(&format!(
             "{} {}",
             head.id(),
             session.output.paint("(head)", Style::Head)
-        ));
+        ))
+    } else {
+        Ok(())
     }
-    Ok(())
 }
 
 fn show(session: &mut Session<'_>, args: &ShowArgs) -> Result<(), CliError> {
@@ -321,35 +331,33 @@ fn show(session: &mut Session<'_>, args: &ShowArgs) -> Result<(), CliError> {
     };
     if session.output.json() {
         let mut value = listed.json();
-        if let Value::Object(map) = &mut value {
-            map.insert("reversible".into(), revision.down_sql().is_some().into());
-            map.insert(
-                "run_in_transaction".into(),
-                revision.run_in_transaction().into(),
-            );
-            map.insert("checksum".into(), revision.checksum().to_string().into());
-            map.insert(
-                "chain_digest".into(),
-                revision.chain_digest().to_string().into(),
-            );
-        }
-        session.output.print_json(&json!({ "revision": value }));
+        value.insert("reversible".into(), revision.down_sql().is_some().into());
+        value.insert(
+            "run_in_transaction".into(),
+            revision.run_in_transaction().into(),
+        );
+        value.insert("checksum".into(), revision.checksum().to_string().into());
+        value.insert(
+            "chain_digest".into(),
+            revision.chain_digest().to_string().into(),
+        );
+        session.output.print_json(&json!({ "revision": value }))
     } else {
         session
             .output
-            .print(listed.verbose(session.output).trim_end_matches('\n'));
+            .print(listed.verbose(session.output).trim_end_matches('\n'))
     }
-    Ok(())
 }
 
 /// The one-line summary of a valid chain, the same for a directory and an
 /// embedded chain.
 fn chain_summary(revisions: &Revisions) -> String {
-    match (revisions.iter().next(), revisions.head()) {
-        (Some(root), Some(head)) => format!(
+    let all = revisions.as_slice();
+    match (all, all) {
+        ([root, ..], [.., head]) => format!(
             "{} revision{} in one straight line, from `{}` to `{}` (head)",
-            revisions.len(),
-            if revisions.len() == 1 { "" } else { "s" },
+            all.len(),
+            if all.len() == 1 { "" } else { "s" },
             root.id(),
             head.id()
         ),
@@ -358,63 +366,57 @@ fn chain_summary(revisions: &Revisions) -> String {
 }
 
 fn check(session: &mut Session<'_>, args: &CheckArgs) -> Result<(), CliError> {
-    let revisions = match &session.source {
-        // Valid by construction: the compiler checked it.
-        Source::Embedded(revisions) => *revisions,
-        Source::Dir { path, display } => {
-            revchain_internals::load(path, display).map_err(CliError::Defects)?;
-            session.revisions()?
+    // A missing directory is a defect here, as for the compiler.
+    let revisions = session.chain().map_err(CliError::Defects)?;
+    let comparison = match &args.schema {
+        None => None,
+        Some(schema) => {
+            let comparison = super::autogenerate::compare_with_head(
+                session,
+                schema.as_deref(),
+                &args.ignore_tables,
+            )?;
+            if !comparison.diff.is_empty() {
+                return Err(CliError::message(
+                    comparison.diff.describe(),
+                    format!(
+                        "`{}` and the database at {} differ: write a revision with `revchain revision -m MESSAGE --autogenerate`, or change the models back",
+                        comparison.schema,
+                        sentence_name(comparison.head)
+                    ),
+                ));
+            }
+            Some(comparison)
         }
     };
-    let Some(schema) = &args.schema else {
-        if session.output.json() {
-            session.output.print_json(&json!({
-                "ok": true,
-                "revisions": revisions.len(),
-                "root": revisions.iter().next().map(Revision::id),
-                "head": revisions.head().map(Revision::id),
-            }));
-        } else {
-            session.output.print(&format!(
-                "{} {}",
-                session.output.paint("ok:", Style::Ok),
-                chain_summary(revisions)
-            ));
-        }
-        return Ok(());
-    };
-    let comparison =
-        super::autogenerate::compare_with_head(session, schema.as_deref(), &args.ignore_tables)?;
-    let head = sentence_name(comparison.head);
-    if !comparison.diff.is_empty() {
-        return Err(CliError::message(
-            comparison.diff.describe(),
-            format!(
-                "`{}` and the database at {head} differ: write a revision with `revchain revision -m MESSAGE --autogenerate`, or change the models back",
-                comparison.schema
-            ),
-        ));
-    }
     if session.output.json() {
-        session.output.print_json(&json!({
-            "ok": true,
-            "revisions": revisions.len(),
-            "root": revisions.iter().next().map(Revision::id),
-            "head": revisions.head().map(Revision::id),
-            "schema": comparison.schema,
-            "operations": [],
-        }));
-    } else {
-        let ok = session.output.paint("ok:", Style::Ok);
-        session
-            .output
-            .print(&format!("{ok} {}", chain_summary(revisions)));
-        session.output.print(&format!(
-            "{ok} no new upgrade operations detected: `{}` matches the database at {head}",
-            comparison.schema
-        ));
+        let mut value = Map::from_iter([
+            ("ok".to_owned(), json!(true)),
+            ("revisions".to_owned(), json!(revisions.len())),
+            (
+                "root".to_owned(),
+                json!(revisions.iter().next().map(Revision::id)),
+            ),
+            ("head".to_owned(), json!(revisions.head().map(Revision::id))),
+        ]);
+        if let Some(comparison) = &comparison {
+            value.insert("schema".to_owned(), json!(comparison.schema));
+            value.insert("operations".to_owned(), json!([]));
+        }
+        return session.output.print_json(&Value::Object(value));
     }
-    Ok(())
+    let ok = session.output.paint("ok:", Style::Ok);
+    session
+        .output
+        .print(&format!("{ok} {}", chain_summary(revisions)))?;
+    match &comparison {
+        None => Ok(()),
+        Some(comparison) => session.output.print(&format!(
+            "{ok} no new upgrade operations detected: `{}` matches the database at {}",
+            comparison.schema,
+            sentence_name(comparison.head)
+        )),
+    }
 }
 
 // ---------------------------------------------------------------- database
@@ -435,17 +437,16 @@ fn status_json(status: &Status, url: &str) -> Value {
 fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError> {
     let revisions = session.revisions()?;
     let migrator = session.migrator(revisions);
-    let connection = session.connection()?;
+    let (connection, url) = session.connection()?;
     let status = with_connection!(connection, |conn| migrator.status(conn))?;
-    let url = session.shown_url();
+    let url = url.shown.clone();
     if session.output.json() {
-        session.output.print_json(&status_json(&status, &url));
-        return Ok(());
+        return session.output.print_json(&status_json(&status, &url));
     }
     if args.verbose {
         session
             .output
-            .print(&format!("Current revision(s) for {url}:"));
+            .print(&format!("Current revision(s) for {url}:"))?;
     }
     if let Some(id) = &status.current {
         let mut marks = String::new();
@@ -475,9 +476,9 @@ fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError
                 // The marks of `current`, not of `history`.
                 let block =
                     block.replacen(&format!("Rev: {id}\n"), &format!("Rev: {id}{marks}\n"), 1);
-                session.output.print(block.trim_end_matches('\n'));
+                session.output.print(block.trim_end_matches('\n'))?;
             }
-            None => session.output.print(&format!("{id}{marks}")),
+            None => session.output.print(&format!("{id}{marks}"))?,
         }
     }
     if status.dirty.is_some() || !status.known || !status.digest_matches {
@@ -489,21 +490,20 @@ fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError
 fn verify(session: &mut Session<'_>) -> Result<(), CliError> {
     let revisions = session.revisions()?;
     let migrator = session.migrator(revisions);
-    let connection = session.connection()?;
+    let (connection, _) = session.connection()?;
     with_connection!(connection, |conn| migrator.verify(conn))?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
     if session.output.json() {
         session
             .output
-            .print_json(&json!({ "ok": true, "current": current }));
+            .print_json(&json!({ "ok": true, "current": current }))
     } else {
         session.output.print(&format!(
             "{} the database is clean at {}, and every applied revision matches the chain",
             session.output.paint("ok:", Style::Ok),
             sentence_name(current.as_deref())
-        ));
+        ))
     }
-    Ok(())
 }
 
 fn report_json(report: &Report) -> Value {
@@ -528,12 +528,13 @@ fn progress(output: &Output, revisions: &'static Revisions) -> impl FnMut(Progre
             let Some(revision) = revisions.get(id) else {
                 return;
             };
-            let (from, to, verb) = match direction {
-                Direction::Up => (alembic_name(revision.parent()), id, "upgrade"),
-                Direction::Down => (id, alembic_name(revision.parent()), "downgrade"),
+            let (from, to) = match direction {
+                Direction::Up => (alembic_name(revision.parent()), id),
+                Direction::Down => (id, alembic_name(revision.parent())),
             };
             output.start_line(&format!(
-                "Running {verb} {from} -> {to}, {}",
+                "Running {} {from} -> {to}, {}",
+                verb(direction),
                 first_line(revision.message())
             ));
         }
@@ -543,26 +544,31 @@ fn progress(output: &Output, revisions: &'static Revisions) -> impl FnMut(Progre
     }
 }
 
+/// `upgrade` and `downgrade`: the script with `--sql`, else against the
+/// database.
 fn migrate(
     session: &mut Session<'_>,
     direction: Direction,
     target: &str,
-    single_transaction: bool,
+    steps: &StepsArgs,
 ) -> Result<(), CliError> {
+    if steps.sql {
+        return super::script::migrate_sql(session, direction, target, steps.single_transaction);
+    }
+    refuse_range(target, verb(direction))?;
     let revisions = session.revisions()?;
     let migrator = session
         .migrator(revisions)
-        .single_transaction(single_transaction);
+        .single_transaction(steps.single_transaction);
     let output = session.output;
-    let connection = session.connection()?;
+    let (connection, _) = session.connection()?;
     let mut progress = progress(output, revisions);
     let report = with_connection!(connection, |conn| match direction {
         Direction::Up => migrator.upgrade_with_progress(conn, target, &mut progress),
         Direction::Down => migrator.downgrade_with_progress(conn, target, &mut progress),
     })?;
     if output.json() {
-        output.print_json(&report_json(&report));
-        return Ok(());
+        return output.print_json(&report_json(&report));
     }
     if let Some(last) = report.adopted.last() {
         output.log(&format!(
@@ -574,10 +580,7 @@ fn migrate(
     if report.steps.is_empty() {
         output.log(&format!(
             "Nothing to {}: the database is at {}",
-            match direction {
-                Direction::Up => "upgrade",
-                Direction::Down => "downgrade",
-            },
+            verb(direction),
             sentence_name(report.to.as_deref())
         ));
     }
@@ -585,20 +588,16 @@ fn migrate(
 }
 
 fn upgrade(session: &mut Session<'_>, args: &UpgradeArgs) -> Result<(), CliError> {
-    let target = match (args.delta, &args.target) {
+    let target = match (args.steps.delta, &args.target) {
         (Some(delta), _) => format!("+{delta}"),
         (None, Some(target)) => target.clone(),
         (None, None) => "head".to_owned(),
     };
-    if args.sql {
-        return super::script::upgrade_sql(session, &target, args.single_transaction);
-    }
-    refuse_range(&target, "upgrade")?;
-    migrate(session, Direction::Up, &target, args.single_transaction)
+    migrate(session, Direction::Up, &target, &args.steps)
 }
 
 fn downgrade(session: &mut Session<'_>, args: &DowngradeArgs) -> Result<(), CliError> {
-    let target = match (args.delta, &args.target) {
+    let target = match (args.steps.delta, &args.target) {
         (Some(delta), _) => format!("-{delta}"),
         (None, Some(target)) => target.clone(),
         (None, None) => {
@@ -608,25 +607,20 @@ fn downgrade(session: &mut Session<'_>, args: &DowngradeArgs) -> Result<(), CliE
             ));
         }
     };
-    if args.sql {
-        return super::script::downgrade_sql(session, &target, args.single_transaction);
-    }
-    refuse_range(&target, "downgrade")?;
-    migrate(session, Direction::Down, &target, args.single_transaction)
+    migrate(session, Direction::Down, &target, &args.steps)
 }
 
 /// A range `FROM:TO` is for offline scripts only, as in Alembic.
 fn refuse_range(target: &str, command: &str) -> Result<(), CliError> {
-    if target.contains(':') {
-        return Err(CliError::message(
+    match target.rsplit_once(':') {
+        None => Ok(()),
+        Some((_, to)) => Err(CliError::message(
             format!("the range `{target}` is only allowed with `--sql`"),
             format!(
-                "run `{command} {}` against the database, or add `--sql` to print the script",
-                target.rsplit(':').next().unwrap_or("head")
+                "run `{command} {to}` against the database, or add `--sql` to print the script"
             ),
-        ));
+        )),
     }
-    Ok(())
 }
 
 fn stamp(session: &mut Session<'_>, args: &StampArgs) -> Result<(), CliError> {
@@ -636,14 +630,14 @@ fn stamp(session: &mut Session<'_>, args: &StampArgs) -> Result<(), CliError> {
     refuse_range(&args.target, "stamp")?;
     let revisions = session.revisions()?;
     let migrator = session.migrator(revisions);
-    let connection = session.connection()?;
+    let (connection, _) = session.connection()?;
     let report = with_connection!(connection, |conn| migrator.stamp(
         conn,
         &args.target,
         args.purge
     ))?;
     if session.output.json() {
-        session.output.print_json(&json!({
+        return session.output.print_json(&json!({
             "from": report.from,
             "to": report.to,
             "purged": args.purge,

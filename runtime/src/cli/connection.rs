@@ -1,7 +1,8 @@
 //! A connection to whichever backend the URL names, among those compiled in.
 
 use super::error::CliError;
-use super::url::{Backend, DatabaseUrl};
+use super::url::DatabaseUrl;
+use crate::Dialect;
 
 /// A diesel connection of one of the compiled-in backends.
 pub(crate) enum AnyConnection {
@@ -33,7 +34,7 @@ impl AnyConnection {
     /// Connects, or explains which cargo feature the URL needs.
     pub(crate) fn establish(url: &DatabaseUrl) -> Result<Self, CliError> {
         match url.backend {
-            Backend::Sqlite => {
+            Dialect::Sqlite => {
                 #[cfg(feature = "sqlite")]
                 {
                     establish(url).map(AnyConnection::Sqlite)
@@ -43,7 +44,7 @@ impl AnyConnection {
                     Err(missing_feature(url, "SQLite", "sqlite"))
                 }
             }
-            Backend::Postgres => {
+            Dialect::Postgres => {
                 #[cfg(feature = "postgres")]
                 {
                     establish(url).map(AnyConnection::Postgres)
@@ -53,7 +54,7 @@ impl AnyConnection {
                     Err(missing_feature(url, "PostgreSQL", "postgres"))
                 }
             }
-            Backend::Mysql => {
+            Dialect::Mysql => {
                 #[cfg(feature = "mysql")]
                 {
                     establish(url).map(AnyConnection::Mysql)

@@ -30,6 +30,11 @@ pub(crate) enum CliError {
         source: std::io::Error,
     },
 
+    /// The results cannot be written: stdout is full, closed (a pipe whose
+    /// reader is gone, `BrokenPipe`), or otherwise broken.
+    #[error("cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
+
     /// diesel's `schema.rs` cannot be read: every defect, with its position.
     #[error("{0}")]
     Models(revchain_schema::ParseErrors),

@@ -3,6 +3,10 @@
 //! application's own binary, over its embedded chain, as a `db` subcommand.
 //! Requires the cargo feature `cli`.
 //!
+//! Three entry points: [`main`], the binary's whole `main`; [`main_from`],
+//! the same with the arguments given; and [`Embedded`], the `db`
+//! subcommand of an application.
+//!
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
 //! `history`, `heads`, `show`, `check` (and `verify`), plus `revision` in the
@@ -26,7 +30,10 @@
 //!   stderr, errors included: `{"error": {"message": …, "causes": […]}}`.
 //! - **Colour** only when the stream is a terminal and `NO_COLOR` is unset or
 //!   empty.
-//! - **Exit status**: 0 on success, 1 on failure, 2 on bad usage.
+//! - **Exit status**: 0 on success, 1 on failure, 2 on bad usage. Results
+//!   that cannot be written are a failure (`error: cannot write to standard
+//!   output`, with its cause), except on a closed pipe (`revchain history |
+//!   head -1`), which ends the command quietly with 0.
 //! - **Passwords** never appear: URLs are shown through [`redact_url`], and
 //!   the password is scrubbed from every line printed, drivers' messages
 //!   included.
@@ -81,14 +88,16 @@ mod settings;
 mod url;
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
-    CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DialectArg, DowngradeArgs, Format,
-    GlobalArgs, HistoryArgs, RevisionArgs, ShowArgs, StampArgs, UpgradeArgs,
+    CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
+    HistoryArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs, UpgradeArgs,
 };
 pub use url::redact_url;
 
@@ -125,42 +134,32 @@ where
     T: Into<OsString> + Clone,
 {
     match Cli::try_parse_from(args) {
-        Ok(cli) => run_cli(cli),
+        Ok(cli) => run(
+            &cli.global,
+            &Defaults::default(),
+            |settings| Source::dir(cli.dir.as_deref(), settings),
+            |session| match &cli.command {
+                Command::Revision(args) => revision::revision(session, args),
+                Command::Db(command) => commands::run(session, command),
+            },
+        ),
         Err(error) => clap_exit(&error),
     }
 }
 
-/// Prints a clap error (or help, or the version) and returns its exit code:
-/// 2 for bad usage, 0 for `--help` and `--version`.
-pub fn clap_exit(error: &clap::Error) -> ExitCode {
-    let _ = error.print();
-    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
-}
-
-/// Runs a parsed standalone command over its migrations directory.
-pub fn run_cli(cli: Cli) -> ExitCode {
-    let output = Output::new(cli.global.format.unwrap_or_default());
-    let result = Settings::read(&cli.global).and_then(|settings| {
-        let (path, display) = match (&cli.dir, &settings.dir) {
-            (Some(dir), _) => (dir.clone(), settings::display_dir(dir)),
-            (None, Some((dir, display))) => (dir.clone(), display.clone()),
-            (None, None) => (PathBuf::from("migrations"), "migrations".to_owned()),
-        };
-        let mut session = Session {
-            output: &output,
-            global: &cli.global,
-            settings,
-            source: Source::Dir { path, display },
-            default_url: None,
-            default_version_table: None,
-            connection: None,
-        };
-        match &cli.command {
-            Command::Revision(args) => revision::revision(&mut session, args),
-            Command::Db(command) => commands::run(&mut session, command),
-        }
-    });
-    finish(&output, result)
+/// Prints a clap error, or the help or version it stands for, and returns
+/// its exit status: 2 for bad usage (on stderr, best effort), else that of
+/// writing the help or version on stdout.
+fn clap_exit(error: &clap::Error) -> ExitCode {
+    let printed = error.print();
+    if error.use_stderr() {
+        return ExitCode::from(2);
+    }
+    let printed = printed.and_then(|()| io::stdout().flush());
+    finish(
+        &Output::new(Format::Text),
+        printed.map_err(CliError::Stdout),
+    )
 }
 
 /// Runs the migration commands over an embedded chain: the `db` subcommand
@@ -185,8 +184,7 @@ pub fn run_cli(cli: Cli) -> ExitCode {
 #[derive(Clone, Debug)]
 pub struct Embedded {
     revisions: &'static Revisions,
-    default_database_url: Option<String>,
-    default_version_table: Option<String>,
+    defaults: Defaults,
 }
 
 impl Embedded {
@@ -194,52 +192,71 @@ impl Embedded {
     pub fn new(revisions: &'static Revisions) -> Self {
         Embedded {
             revisions,
-            default_database_url: None,
-            default_version_table: None,
+            defaults: Defaults::default(),
         }
     }
 
     /// The database URL when neither the options, the config files,
     /// `DATABASE_URL` nor `.env` give one.
     pub fn default_database_url(mut self, url: impl Into<String>) -> Self {
-        self.default_database_url = Some(url.into());
+        self.defaults.database_url = Some(url.into());
         self
     }
 
     /// The version table when neither `--version-table` nor a config file
     /// names one (the application's own `Migrator::version_table`).
     pub fn default_version_table(mut self, name: impl Into<String>) -> Self {
-        self.default_version_table = Some(name.into());
+        self.defaults.version_table = Some(name.into());
         self
     }
 
     /// Runs the command and returns the process's exit status.
     pub fn run(&self, args: DbArgs) -> ExitCode {
-        let output = Output::new(args.global.format.unwrap_or_default());
-        let result = Settings::read(&args.global).and_then(|settings| {
-            let mut session = Session {
-                output: &output,
-                global: &args.global,
-                settings,
-                source: Source::Embedded(self.revisions),
-                default_url: self.default_database_url.clone(),
-                default_version_table: self.default_version_table.clone(),
-                connection: None,
-            };
-            commands::run(&mut session, &args.command)
-        });
-        finish(&output, result)
+        run(
+            &args.global,
+            &self.defaults,
+            |_| Source::Embedded(self.revisions),
+            |session| commands::run(session, &args.command),
+        )
     }
 }
 
-/// [`Embedded::new(revisions).run(args)`](Embedded::run).
-pub fn run(revisions: &'static Revisions, args: DbArgs) -> ExitCode {
-    Embedded::new(revisions).run(args)
+/// What an application sets for when nothing else does; nothing for the
+/// `revchain` binary.
+#[derive(Clone, Debug, Default)]
+struct Defaults {
+    database_url: Option<String>,
+    version_table: Option<String>,
 }
 
+/// From parsed arguments to the exit status, for the binary and for an
+/// application alike: reads the settings, opens a session over the chain
+/// `source` names, runs `command` in it, and prints its error if any.
+fn run(
+    global: &GlobalArgs,
+    defaults: &Defaults,
+    source: impl FnOnce(&Settings) -> Source,
+    command: impl FnOnce(&mut Session<'_>) -> Result<(), CliError>,
+) -> ExitCode {
+    let output = Output::new(global.format.unwrap_or_default());
+    let result = Settings::read(global).and_then(|settings| {
+        let source = source(&settings);
+        command(&mut Session::new(
+            &output, global, settings, source, defaults,
+        ))
+    });
+    finish(&output, result)
+}
+
+/// The exit status of a command: 0 on success, and on a closed stdout
+/// (`revchain history | head -1`), which only ends the output early; else
+/// its error, printed, and 1.
 fn finish(output: &Output, result: Result<(), CliError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Stdout(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             output.error(&error);
             ExitCode::FAILURE
@@ -250,7 +267,29 @@ fn finish(output: &Output, result: Result<(), CliError>) -> ExitCode {
 /// Where the chain comes from.
 enum Source {
     Embedded(&'static Revisions),
-    Dir { path: PathBuf, display: String },
+    /// A migrations directory, read at most once per command.
+    Dir {
+        path: PathBuf,
+        display: String,
+        loaded: Option<&'static Revisions>,
+    },
+}
+
+impl Source {
+    /// The directory: `--dir`, else `dir` of the config files, else
+    /// `./migrations`.
+    fn dir(explicit: Option<&Path>, settings: &Settings) -> Self {
+        let (path, display) = match (explicit, &settings.dir) {
+            (Some(dir), _) => (dir.to_path_buf(), settings::display_dir(dir)),
+            (None, Some((dir, display))) => (dir.clone(), display.clone()),
+            (None, None) => (PathBuf::from("migrations"), "migrations".to_owned()),
+        };
+        Source::Dir {
+            path,
+            display,
+            loaded: None,
+        }
+    }
 }
 
 /// One run of one command.
@@ -259,33 +298,62 @@ pub(crate) struct Session<'a> {
     global: &'a GlobalArgs,
     settings: Settings,
     source: Source,
-    default_url: Option<String>,
-    default_version_table: Option<String>,
+    defaults: &'a Defaults,
+    /// The connection, once opened, and the URL it was opened with.
     connection: Option<(AnyConnection, DatabaseUrl)>,
 }
 
-impl Session<'_> {
-    /// The chain: embedded, or read from the directory with the
-    /// compiler's rules.
-    fn revisions(&self) -> Result<&'static Revisions, CliError> {
-        match &self.source {
-            Source::Embedded(revisions) => Ok(revisions),
-            Source::Dir { path, display } => {
-                Revisions::load(path, display).map_err(|defects| {
-                    if defects.contains(revchain_internals::DefectKind::DirectoryNotFound)
-                        && defects.len() == 1
-                        && !path.exists()
-                    {
-                        CliError::message(
-                            format!("the migrations directory `{display}` does not exist"),
-                            "pass `--dir DIR`, set `dir` in a config file, or create the first revision with `revchain revision -m MESSAGE`",
-                        )
-                    } else {
-                        CliError::Defects(defects)
-                    }
-                })
-            }
+impl<'a> Session<'a> {
+    fn new(
+        output: &'a Output,
+        global: &'a GlobalArgs,
+        settings: Settings,
+        source: Source,
+        defaults: &'a Defaults,
+    ) -> Self {
+        Session {
+            output,
+            global,
+            settings,
+            source,
+            defaults,
+            connection: None,
         }
+    }
+
+    /// The chain, checked: embedded (the compiler checked it), or read from
+    /// the directory with the compiler's rules, on first use only.
+    fn chain(&mut self) -> Result<&'static Revisions, Defects> {
+        match &mut self.source {
+            Source::Embedded(revisions) => Ok(revisions),
+            Source::Dir {
+                loaded: Some(revisions),
+                ..
+            } => Ok(revisions),
+            Source::Dir {
+                path,
+                display,
+                loaded,
+            } => Ok(*loaded.insert(Revisions::load(path, display)?)),
+        }
+    }
+
+    /// The chain, as [`Self::chain`], with a missing directory told as such.
+    fn revisions(&mut self) -> Result<&'static Revisions, CliError> {
+        let chain = self.chain();
+        chain.map_err(|defects| match &self.source {
+            Source::Dir { path, display, .. }
+                if defects.contains(DefectKind::DirectoryNotFound)
+                    && defects.len() == 1
+                    && !path.exists() =>
+            {
+                CliError::message(
+                    format!("the migrations directory `{display}` does not exist"),
+                    "pass `--dir DIR`, set `dir` in a config file, or create the first revision with `revchain revision -m MESSAGE`",
+                )
+            }
+            _ => CliError::Defects(defects),
+        })
     }
 
     /// A migrator with the configured version table.
@@ -294,7 +362,7 @@ impl Session<'_> {
             .settings
             .version_table
             .clone()
-            .or_else(|| self.default_version_table.clone());
+            .or_else(|| self.defaults.version_table.clone());
         let migrator = Migrator::new(revisions);
         match table {
             Some(table) => migrator.version_table(table),
@@ -305,7 +373,9 @@ impl Session<'_> {
     /// The database URL, parsed; its password is hidden from all output
     /// from now on.
     fn database_url(&self) -> Result<DatabaseUrl, CliError> {
-        let url = self.settings.database_url(self.default_url.as_deref())?;
+        let url = self
+            .settings
+            .database_url(self.defaults.database_url.as_deref())?;
         // Hide the password before anything can print it.
         let parsed = DatabaseUrl::parse(&url.value);
         if let Ok(parsed) = &parsed {
@@ -325,31 +395,23 @@ impl Session<'_> {
     fn find_database_url(&self) -> Result<Option<DatabaseUrl>, CliError> {
         match self
             .settings
-            .find_database_url(self.default_url.as_deref())?
+            .find_database_url(self.defaults.database_url.as_deref())?
         {
             Some(_) => self.database_url().map(Some),
             None => Ok(None),
         }
     }
 
-    /// The connection, opened on first use.
-    fn connection(&mut self) -> Result<&mut AnyConnection, CliError> {
-        if self.connection.is_none() {
-            let url = self.database_url()?;
-            let connection = AnyConnection::establish(&url)?;
-            self.connection = Some((connection, url));
-        }
-        match &mut self.connection {
-            Some((connection, _)) => Ok(connection),
-            None => Err(CliError::bare("no connection")),
-        }
-    }
-
-    /// The URL of the open connection, as shown.
-    fn shown_url(&self) -> String {
-        self.connection
-            .as_ref()
-            .map(|(_, url)| url.shown.clone())
-            .unwrap_or_default()
+    /// The connection, opened on first use, and its URL.
+    fn connection(&mut self) -> Result<(&mut AnyConnection, &DatabaseUrl), CliError> {
+        let (connection, url) = match self.connection.take() {
+            Some(open) => self.connection.insert(open),
+            None => {
+                let url = self.database_url()?;
+                let connection = AnyConnection::establish(&url)?;
+                self.connection.insert((connection, url))
+            }
+        };
+        Ok((connection, url))
     }
 }

@@ -2,9 +2,13 @@
 //! errors on stderr; colour only on a terminal without `NO_COLOR`; with
 //! `--format json`, one JSON document on stdout, errors included. Every line
 //! is scrubbed of the database password first.
+//!
+//! A write to stdout that fails is the command's error ([`CliError::Stdout`]);
+//! writes to stderr are best effort: with stderr gone, nothing is left to
+//! report a failure on.
 
 use std::cell::{Cell, RefCell};
-use std::io::{IsTerminal, Write};
+use std::io::{self, IsTerminal, Write};
 
 use serde_json::{Value, json};
 
@@ -76,18 +80,28 @@ impl Output {
         paint(text, style, self.colour_stdout)
     }
 
-    /// A line of results on stdout.
-    pub(crate) fn print(&self, line: &str) {
+    /// Writes a line on stdout, flushed, so that a failure shows here.
+    fn write_stdout(&self, line: &str) -> io::Result<()> {
         let line = self.clean(line);
-        let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`revchain history | head`) is not an error.
-        let _ = writeln!(stdout, "{line}");
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "{line}")?;
+        stdout.flush()
+    }
+
+    /// Writes text and a newline on stderr, best effort (see the module).
+    fn write_stderr(&self, text: &str) {
+        let text = self.clean(text);
+        let _ = writeln!(io::stderr().lock(), "{text}");
+    }
+
+    /// A line of results on stdout.
+    pub(crate) fn print(&self, line: &str) -> Result<(), CliError> {
+        self.write_stdout(line).map_err(CliError::Stdout)
     }
 
     /// A JSON document on stdout.
-    pub(crate) fn print_json(&self, value: &Value) {
-        let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_owned());
-        self.print(&text);
+    pub(crate) fn print_json(&self, value: &Value) -> Result<(), CliError> {
+        self.print(&format!("{value:#}"))
     }
 
     /// A log line on stderr (nothing in JSON mode).
@@ -96,8 +110,7 @@ impl Output {
             return;
         }
         self.end_line();
-        let line = self.clean(line);
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        self.write_stderr(line);
     }
 
     /// Starts a log line on stderr, to be finished by [`Self::finish_line`].
@@ -107,9 +120,9 @@ impl Output {
         }
         self.end_line();
         let text = self.clean(text);
-        let mut stderr = std::io::stderr().lock();
-        let _ = write!(stderr, "{text}");
-        let _ = stderr.flush();
+        let mut stderr = io::stderr().lock();
+        // Best effort, as every write to stderr.
+        let _ = write!(stderr, "{text}").and_then(|()| stderr.flush());
         self.open_line.set(true);
     }
 
@@ -118,14 +131,13 @@ impl Output {
         if self.json() {
             return;
         }
-        let text = self.clean(text);
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+        self.write_stderr(text);
         self.open_line.set(false);
     }
 
     fn end_line(&self) {
         if self.open_line.replace(false) {
-            let _ = writeln!(std::io::stderr().lock());
+            self.write_stderr("");
         }
     }
 
@@ -136,92 +148,95 @@ impl Output {
         }
         self.end_line();
         let prefix = paint("warning:", Style::Warning, self.colour_stderr);
-        let message = self.clean(message);
-        let _ = writeln!(std::io::stderr().lock(), "{prefix} {message}");
+        self.write_stderr(&format!("{prefix} {message}"));
     }
 
     /// An error, once, with its causes: `error: …` then `  caused by: …`
-    /// lines on stderr, or `{"error": {…}}` on stdout in JSON mode.
+    /// lines on stderr, or `{"error": {…}}` on stdout in JSON mode. A failed
+    /// write to stdout is told on stderr in either mode, as is any error whose
+    /// JSON cannot be written; a closed stdout is left unsaid.
     pub(crate) fn error(&self, error: &CliError) {
         self.end_line();
-        if let CliError::Defects(defects) = error {
-            if self.json() {
-                self.print_json(&json!({
-                    "error": {
-                        "message": format!("the migrations directory breaks {} rule{}", defects.len(), if defects.len() == 1 { "" } else { "s" }),
-                        "causes": [],
-                        "defects": defects_json(defects),
-                    }
-                }));
-            } else {
-                self.defects(defects);
+        if let CliError::Stdout(source) = error {
+            if source.kind() != io::ErrorKind::BrokenPipe {
+                self.write_stderr(&self.error_text(error));
             }
             return;
         }
-        if let CliError::Models(errors) = error {
-            self.models(errors);
+        if !self.json() {
+            self.write_stderr(&self.error_text(error));
             return;
         }
-        let message = error.to_string();
-        let causes = causes(error, &message);
-        if self.json() {
-            self.print_json(&json!({
-                "error": { "message": message, "causes": causes }
-            }));
-            return;
+        match self.write_stdout(&format!("{:#}", error_json(error))) {
+            Ok(()) => {}
+            Err(failure) if failure.kind() == io::ErrorKind::BrokenPipe => {}
+            Err(_) => self.write_stderr(&self.error_text(error)),
         }
-        let prefix = paint("error:", Style::Error, self.colour_stderr);
-        let mut text = format!("{prefix} {message}");
-        for cause in causes {
-            text.push_str("\n  caused by: ");
-            text.push_str(&cause);
-        }
-        let text = self.clean(&text);
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
 
-    /// Each defect of a `schema.rs` as `error: file:line:column: …` on
-    /// stderr, or `{"error": {…, "schema_errors": […]}}` in JSON mode.
-    fn models(&self, errors: &revchain_schema::ParseErrors) {
-        if self.json() {
-            self.print_json(&json!({
-                "error": {
-                    "message": format!(
-                        "cannot read the models in `{}`: {} error{}",
-                        errors.errors.first().map_or("", |e| e.file.as_str()),
-                        errors.errors.len(),
-                        if errors.errors.len() == 1 { "" } else { "s" }
-                    ),
-                    "causes": [],
-                    "schema_errors": errors.errors.iter().map(|e| json!({
-                        "file": e.file,
-                        "line": e.line,
-                        "column": e.column,
-                        "message": e.message,
-                    })).collect::<Vec<_>>(),
+    /// An error as text: each defect of a chain or of a `schema.rs` as an
+    /// `error: …` line, as the compiler prints them, else `error: …` and
+    /// its causes.
+    fn error_text(&self, error: &CliError) -> String {
+        let prefix = paint("error:", Style::Error, self.colour_stderr);
+        match error {
+            CliError::Defects(defects) => defects
+                .iter()
+                .map(|defect| format!("{prefix} {defect}"))
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+            CliError::Models(errors) => errors
+                .errors
+                .iter()
+                .map(|error| format!("{prefix} {error}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => {
+                let message = error.to_string();
+                let mut text = format!("{prefix} {message}");
+                for cause in causes(error, &message) {
+                    text.push_str("\n  caused by: ");
+                    text.push_str(&cause);
                 }
-            }));
-            return;
+                text
+            }
         }
-        let prefix = paint("error:", Style::Error, self.colour_stderr);
-        let text: Vec<String> = errors
-            .errors
-            .iter()
-            .map(|error| format!("{prefix} {error}"))
-            .collect();
-        let text = self.clean(&text.join("\n"));
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
     }
+}
 
-    /// Each defect as `error: …` on stderr, as the compiler prints them.
-    pub(crate) fn defects(&self, defects: &revchain_internals::Defects) {
-        let prefix = paint("error:", Style::Error, self.colour_stderr);
-        let text: Vec<String> = defects
-            .iter()
-            .map(|defect| format!("{prefix} {defect}"))
-            .collect();
-        let text = self.clean(&text.join("\n\n"));
-        let _ = writeln!(std::io::stderr().lock(), "{text}");
+/// An error as JSON: `{"error": {"message": …, "causes": […]}}`, with the
+/// `defects` of a chain or the `schema_errors` of a `schema.rs`.
+fn error_json(error: &CliError) -> Value {
+    match error {
+        CliError::Defects(defects) => json!({
+            "error": {
+                "message": format!("the migrations directory breaks {} rule{}", defects.len(), if defects.len() == 1 { "" } else { "s" }),
+                "causes": [],
+                "defects": defects_json(defects),
+            }
+        }),
+        CliError::Models(errors) => json!({
+            "error": {
+                "message": format!(
+                    "cannot read the models in `{}`: {} error{}",
+                    errors.errors.first().map_or("", |e| e.file.as_str()),
+                    errors.errors.len(),
+                    if errors.errors.len() == 1 { "" } else { "s" }
+                ),
+                "causes": [],
+                "schema_errors": errors.errors.iter().map(|e| json!({
+                    "file": e.file,
+                    "line": e.line,
+                    "column": e.column,
+                    "message": e.message,
+                })).collect::<Vec<_>>(),
+            }
+        }),
+        _ => {
+            let message = error.to_string();
+            let causes = causes(error, &message);
+            json!({ "error": { "message": message, "causes": causes } })
+        }
     }
 }
 

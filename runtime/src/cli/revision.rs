@@ -7,25 +7,27 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use super::args::RevisionArgs;
 use super::error::CliError;
 use super::{Session, Source};
 
 pub(crate) fn revision(session: &mut Session<'_>, args: &RevisionArgs) -> Result<(), CliError> {
-    let Source::Dir { path, display } = &session.source else {
+    let Source::Dir { path, display, .. } = &session.source else {
         return Err(CliError::bare(
             "`revision` needs a migrations directory, not an embedded chain",
         ));
     };
+    let (path, display) = (path.clone(), display.clone());
     let message = args.message.trim();
-    if message.is_empty() {
+    // Trimmed, a message has a first line unless it is empty.
+    let Some(title) = message.lines().next() else {
         return Err(CliError::message(
             "the message is empty",
             "say what the revision does: `revision -m \"add email to users\"`",
         ));
-    }
+    };
     let exists = path.exists();
     if exists && !path.is_dir() {
         return Err(CliError::message(
@@ -34,11 +36,11 @@ pub(crate) fn revision(session: &mut Session<'_>, args: &RevisionArgs) -> Result
         ));
     }
     let (parent, id) = if exists {
-        let chain = revchain_internals::load(path, display).map_err(CliError::Defects)?;
+        let chain = session.chain().map_err(CliError::Defects)?;
         let id = new_id(args)?;
         if let Some(clash) = chain.get(&id) {
             return Err(CliError::message(
-                format!("the revision id `{id}` is taken by `{}`", clash.dir),
+                format!("the revision id `{id}` is taken by `{}`", clash.dir()),
                 if args.rev_id.is_some() {
                     "choose another `--rev-id`"
                 } else {
@@ -46,16 +48,12 @@ pub(crate) fn revision(session: &mut Session<'_>, args: &RevisionArgs) -> Result
                 },
             ));
         }
-        (chain.head().map(|r| r.id.clone()), id)
+        (chain.head().map(|r| r.id().to_owned()), id)
     } else {
         (None, new_id(args)?)
     };
-    let dir_name = format!(
-        "{id}_{}",
-        revchain_internals::slugify(message.lines().next().unwrap_or(message))
-    );
+    let dir_name = format!("{id}_{}", revchain_internals::slugify(title));
     let shown = format!("{display}/{dir_name}");
-    let (display, path) = (display.clone(), path.clone());
     let mut operations = Vec::new();
     let mut warnings = Vec::new();
     let files = if args.autogenerate {
@@ -65,7 +63,7 @@ pub(crate) fn revision(session: &mut Session<'_>, args: &RevisionArgs) -> Result
             &args.ignore_tables,
         )?;
         if comparison.diff.is_empty() {
-            if session.output.json() {
+            return if session.output.json() {
                 session.output.print_json(&json!({
                     "id": null,
                     "parent": parent,
@@ -73,15 +71,14 @@ pub(crate) fn revision(session: &mut Session<'_>, args: &RevisionArgs) -> Result
                     "dir": null,
                     "operations": [],
                     "warnings": [],
-                }));
+                }))
             } else {
                 session.output.print(&format!(
                     "no changes in schema detected: `{}` matches the database at {}; nothing written",
                     comparison.schema,
                     super::commands::sentence_name(comparison.head)
-                ));
-            }
-            return Ok(());
+                ))
+            };
         }
         let migration = revchain_schema::render(&comparison.diff, comparison.dialect);
         operations = comparison.diff.lines();
@@ -107,28 +104,25 @@ pub(crate) fn revision(session: &mut Session<'_>, args: &RevisionArgs) -> Result
         session.output.warn(warning);
     }
     if session.output.json() {
-        let mut value = json!({
-            "id": id,
-            "parent": parent,
-            "message": message,
-            "dir": shown,
-        });
-        if args.autogenerate
-            && let Some(map) = value.as_object_mut()
-        {
-            map.insert("operations".into(), json!(operations));
-            map.insert("warnings".into(), json!(warnings));
+        let mut value = Map::from_iter([
+            ("id".to_owned(), json!(id)),
+            ("parent".to_owned(), json!(parent)),
+            ("message".to_owned(), json!(message)),
+            ("dir".to_owned(), json!(shown)),
+        ]);
+        if args.autogenerate {
+            value.insert("operations".into(), json!(operations));
+            value.insert("warnings".into(), json!(warnings));
         }
-        session.output.print_json(&value);
+        session.output.print_json(&Value::Object(value))
     } else {
         session
             .output
-            .print(&format!("Generating {shown} ...  done"));
+            .print(&format!("Generating {shown} ...  done"))?;
         session
             .output
-            .print(&format!("Updating {display}/HEAD -> {id} ...  done"));
+            .print(&format!("Updating {display}/HEAD -> {id} ...  done"))
     }
-    Ok(())
 }
 
 /// `--rev-id`, checked, or the UTC time.
@@ -143,12 +137,14 @@ fn new_id(args: &RevisionArgs) -> Result<String, CliError> {
             })?;
             Ok(id.clone())
         }
-        None => {
-            let seconds = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |elapsed| elapsed.as_secs());
-            Ok(utc_timestamp(seconds))
-        }
+        None => match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(elapsed) => Ok(utc_timestamp(elapsed.as_secs())),
+            Err(error) => Err(CliError::context(
+                "cannot make an id from the time: the system clock is before 1970",
+                Some("choose an id with `--rev-id`, or set the system clock".to_owned()),
+                error,
+            )),
+        },
     }
 }
 
@@ -285,7 +281,7 @@ fn toml_string(text: &str) -> String {
 
 /// `YYYY-MM-DD-HHMMSS` in UTC for seconds since the Unix epoch.
 fn utc_timestamp(seconds: u64) -> String {
-    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
+    let days = seconds / 86_400;
     let rest = seconds % 86_400;
     let (year, month, day) = civil_from_days(days);
     format!(
@@ -297,17 +293,18 @@ fn utc_timestamp(seconds: u64) -> String {
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// Hinnant's `civil_from_days`, for days on or after the epoch, where every
+/// step stays unsigned).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
+    let era = z / 146_097;
+    let doe = z % 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
     (year, month, day)
 }
 

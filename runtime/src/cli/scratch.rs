@@ -23,7 +23,7 @@ use diesel::sql_types::Text;
 use super::connection::{AnyConnection, with_connection};
 use super::error::CliError;
 use super::output::Output;
-use super::url::{Backend, DatabaseUrl, redact_url, with_database};
+use super::url::{DatabaseUrl, redact_url, with_database};
 use crate::{Dialect, quote_identifier, quote_literal};
 
 /// The start of every scratch database's name.
@@ -43,12 +43,24 @@ struct Origin {
 }
 
 /// `revchain_scratch_<pid>_<nanos>_<host>`: unique per run, and short
-/// enough for PostgreSQL's and MySQL's 63- and 64-byte names.
-fn scratch_name(now: SystemTime) -> String {
+/// enough for PostgreSQL's and MySQL's 63- and 64-byte names. A clock
+/// before 1970 cannot name one.
+fn scratch_name(now: SystemTime) -> Result<String, CliError> {
     let nanos = now
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_nanos());
-    format!("{PREFIX}{}_{nanos}_{}", std::process::id(), host_tag())
+        .map_err(|error| {
+            CliError::context(
+                "cannot name a scratch database: the system clock is before 1970",
+                Some("set the system clock".to_owned()),
+                error,
+            )
+        })?
+        .as_nanos();
+    Ok(format!(
+        "{PREFIX}{}_{nanos}_{}",
+        std::process::id(),
+        host_tag()
+    ))
 }
 
 /// Reads a name [`scratch_name`] wrote (or an older
@@ -143,9 +155,9 @@ impl<'o> Scratch<'o> {
     /// on the backend of `url` (SQLite without one).
     pub(crate) fn create(output: &'o Output, url: Option<&DatabaseUrl>) -> Result<Self, CliError> {
         let now = SystemTime::now();
-        let name = scratch_name(now);
+        let name = scratch_name(now)?;
         let url = match url {
-            Some(url) if url.backend != Backend::Sqlite => url,
+            Some(url) if url.backend != Dialect::Sqlite => url,
             _ => {
                 let dir = std::env::temp_dir();
                 remove_stale_files(output, &dir, now);
@@ -154,7 +166,7 @@ impl<'o> Scratch<'o> {
                 return Ok(Scratch {
                     output,
                     url: DatabaseUrl {
-                        backend: Backend::Sqlite,
+                        backend: Dialect::Sqlite,
                         connect: shown.clone(),
                         shown,
                         secrets: Vec::new(),
@@ -164,9 +176,9 @@ impl<'o> Scratch<'o> {
                 });
             }
         };
-        let dialect = url.backend.dialect();
+        let dialect = url.backend;
         let maintenance_url = match url.backend {
-            Backend::Postgres => with_database(&url.connect, Some("postgres")),
+            Dialect::Postgres => with_database(&url.connect, Some("postgres")),
             _ => with_database(&url.connect, None),
         };
         let server = redact_url(&with_database(&url.connect, None));
@@ -174,7 +186,7 @@ impl<'o> Scratch<'o> {
             Some(format!(
                 "revchain compares the models with a scratch database it creates on the server of the database URL and drops afterwards: {}",
                 match url.backend {
-                    Backend::Postgres =>
+                    Dialect::Postgres =>
                         "the user needs `CREATEDB` and access to the database `postgres`",
                     _ => "the user needs the `CREATE` and `DROP` privileges",
                 }
@@ -292,15 +304,16 @@ fn drop_server_database(
     })
 }
 
-/// The notice for a scratch database an earlier run left behind.
+/// The notice for a scratch database an earlier run left behind; its age
+/// only when the clock puts its creation in the past.
 fn removed_notice(what: &str, origin: &Origin, now: SystemTime) -> String {
-    let age = now
-        .duration_since(origin.created)
-        .map_or(0, |age| age.as_secs());
+    let age = match now.duration_since(origin.created) {
+        Ok(age) => format!(" {} ago", age_text(age.as_secs())),
+        Err(_) => String::new(),
+    };
     format!(
-        "removed the scratch database `{what}` that an interrupted run (process {}) left behind {} ago",
+        "removed the scratch database `{what}` that an interrupted run (process {}) left behind{age}",
         origin.pid,
-        age_text(age)
     )
 }
 
@@ -396,7 +409,7 @@ mod tests {
     #[test]
     fn names_say_who_created_them_and_fit_every_server() {
         let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
-        let name = scratch_name(now);
+        let name = scratch_name(now).unwrap();
         assert!(name.len() <= 63, "{name}");
         let origin = parse_name(&name).unwrap();
         assert_eq!(origin.pid, std::process::id());

@@ -6,16 +6,16 @@ use serde_json::json;
 use super::Session;
 use super::error::CliError;
 use super::url::DatabaseUrl;
-use crate::{Dialect, Migrator};
+use crate::{Dialect, Direction, Migrator};
 
 /// The dialect of the script: `--dialect`, else the database URL's scheme.
 fn dialect(session: &Session<'_>) -> Result<Dialect, CliError> {
     if let Some(dialect) = session.global.dialect {
-        return Ok(dialect.into());
+        return Ok(dialect);
     }
     let url = session
         .settings
-        .database_url(session.default_url.as_deref())
+        .database_url(session.defaults.database_url.as_deref())
         .map_err(|_| {
             CliError::message(
                 "`--sql` needs a dialect",
@@ -24,17 +24,7 @@ fn dialect(session: &Session<'_>) -> Result<Dialect, CliError> {
         })?;
     let parsed = DatabaseUrl::parse(&url.value)?;
     session.output.hide(&parsed.secrets);
-    Ok(parsed.backend.dialect())
-}
-
-fn print(session: &Session<'_>, dialect: Dialect, script: &str) {
-    if session.output.json() {
-        session
-            .output
-            .print_json(&json!({ "dialect": dialect.as_str(), "sql": script }));
-    } else {
-        session.output.print(script.trim_end_matches('\n'));
-    }
+    Ok(parsed.backend)
 }
 
 /// Prints the script `build` writes with the session's migrator, in the
@@ -46,8 +36,13 @@ fn write(
     let revisions = session.revisions()?;
     let dialect = dialect(session)?;
     let script = build(session.migrator(revisions), dialect)?;
-    print(session, dialect, &script);
-    Ok(())
+    if session.output.json() {
+        session
+            .output
+            .print_json(&json!({ "dialect": dialect.as_str(), "sql": script }))
+    } else {
+        session.output.print(script.trim_end_matches('\n'))
+    }
 }
 
 /// A target `[FROM:]TO` of an offline script: FROM is base when missing,
@@ -62,39 +57,45 @@ fn range(target: &str) -> (Option<&str>, &str) {
     }
 }
 
-/// `upgrade [FROM:]TO --sql`: from base unless a range gives the start.
-pub(crate) fn upgrade_sql(
-    session: &mut Session<'_>,
-    target: &str,
-    single_transaction: bool,
-) -> Result<(), CliError> {
-    let (from, to) = range(target);
-    write(session, |migrator, dialect| {
-        migrator
-            .single_transaction(single_transaction)
-            .upgrade_sql(dialect, from, to)
-    })
+/// What a migration script goes through.
+enum Span<'t> {
+    /// `upgrade [FROM:]TO`: from base unless a range gives the start.
+    Up { from: Option<&'t str>, to: &'t str },
+    /// `downgrade FROM:TO`: both ends are required, as in Alembic.
+    Down { from: &'t str, to: &'t str },
 }
 
-/// `downgrade FROM:TO --sql`: both ends are required, as in Alembic.
-pub(crate) fn downgrade_sql(
+/// `upgrade [FROM:]TO --sql` and `downgrade FROM:TO --sql`.
+pub(crate) fn migrate_sql(
     session: &mut Session<'_>,
+    direction: Direction,
     target: &str,
     single_transaction: bool,
 ) -> Result<(), CliError> {
-    let Some((from, to)) = target
-        .split_once(':')
-        .filter(|(f, t)| !f.is_empty() && !t.is_empty())
-    else {
-        return Err(CliError::message(
-            format!("`downgrade --sql` needs a range `FROM:TO`, not `{target}`"),
-            "offline, the database's revision is unknown: name where the script starts, such as `head:base` or `head:-1`",
-        ));
+    let span = match direction {
+        Direction::Up => {
+            let (from, to) = range(target);
+            Span::Up { from, to }
+        }
+        Direction::Down => match target
+            .split_once(':')
+            .filter(|(f, t)| !f.is_empty() && !t.is_empty())
+        {
+            Some((from, to)) => Span::Down { from, to },
+            None => {
+                return Err(CliError::message(
+                    format!("`downgrade --sql` needs a range `FROM:TO`, not `{target}`"),
+                    "offline, the database's revision is unknown: name where the script starts, such as `head:base` or `head:-1`",
+                ));
+            }
+        },
     };
     write(session, |migrator, dialect| {
-        migrator
-            .single_transaction(single_transaction)
-            .downgrade_sql(dialect, from, to)
+        let migrator = migrator.single_transaction(single_transaction);
+        match span {
+            Span::Up { from, to } => migrator.upgrade_sql(dialect, from, to),
+            Span::Down { from, to } => migrator.downgrade_sql(dialect, from, to),
+        }
     })
 }
 

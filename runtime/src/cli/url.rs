@@ -2,29 +2,13 @@
 //! without its password.
 
 use super::error::CliError;
-
-/// A database backend, chosen by the URL's scheme.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Backend {
-    Sqlite,
-    Postgres,
-    Mysql,
-}
-
-impl Backend {
-    pub(crate) fn dialect(self) -> crate::Dialect {
-        match self {
-            Backend::Sqlite => crate::Dialect::Sqlite,
-            Backend::Postgres => crate::Dialect::Postgres,
-            Backend::Mysql => crate::Dialect::Mysql,
-        }
-    }
-}
+use crate::Dialect;
 
 /// A parsed database URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct DatabaseUrl {
-    pub(crate) backend: Backend,
+    /// The backend, chosen by the URL's scheme.
+    pub(crate) backend: Dialect,
     /// What diesel's `establish` receives.
     pub(crate) connect: String,
     /// The URL as printed: with its password replaced by `***`.
@@ -55,20 +39,20 @@ impl DatabaseUrl {
         let Some(scheme) = scheme(url) else {
             // A plain path, `:memory:`, or `sqlite:path`.
             if let Some(path) = url.strip_prefix("sqlite:") {
-                return sqlite_path(path, &shown).map(|p| make(Backend::Sqlite, p));
+                return sqlite_path(path, &shown).map(|p| make(Dialect::Sqlite, p));
             }
-            return Ok(make(Backend::Sqlite, url.to_owned()));
+            return Ok(make(Dialect::Sqlite, url.to_owned()));
         };
         match scheme.to_ascii_lowercase().as_str() {
             "sqlite" => {
                 let rest = &url["sqlite://".len()..];
-                sqlite_path(rest, &shown).map(|p| make(Backend::Sqlite, p))
+                sqlite_path(rest, &shown).map(|p| make(Dialect::Sqlite, p))
             }
-            "file" => Ok(make(Backend::Sqlite, url.to_owned())),
-            "postgres" | "postgresql" => Ok(make(Backend::Postgres, url.to_owned())),
-            "mysql" => Ok(make(Backend::Mysql, url.to_owned())),
+            "file" => Ok(make(Dialect::Sqlite, url.to_owned())),
+            "postgres" | "postgresql" => Ok(make(Dialect::Postgres, url.to_owned())),
+            "mysql" => Ok(make(Dialect::Mysql, url.to_owned())),
             "mariadb" => Ok(make(
-                Backend::Mysql,
+                Dialect::Mysql,
                 format!("mysql://{}", &url["mariadb://".len()..]),
             )),
             other => Err(CliError::message(
@@ -322,35 +306,25 @@ mod tests {
 
     #[test]
     fn schemes_choose_the_backend() {
-        let backend = |url: &str| DatabaseUrl::parse(url).map(|u| (u.backend, u.connect));
-        assert_eq!(
-            backend("sqlite://a/b.db").unwrap(),
-            (Backend::Sqlite, "a/b.db".to_owned())
-        );
-        assert_eq!(
-            backend("sqlite:b.db").unwrap(),
-            (Backend::Sqlite, "b.db".to_owned())
-        );
-        assert_eq!(
-            backend("sqlite:///abs/b.db").unwrap(),
-            (Backend::Sqlite, "/abs/b.db".to_owned())
-        );
-        assert_eq!(
-            backend(":memory:").unwrap(),
-            (Backend::Sqlite, ":memory:".to_owned())
-        );
-        assert_eq!(
-            backend("C:\\data\\b.db").unwrap(),
-            (Backend::Sqlite, "C:\\data\\b.db".to_owned())
-        );
-        assert_eq!(backend("postgresql://h/d").unwrap().0, Backend::Postgres);
-        assert_eq!(
-            backend("mariadb://root@h/d").unwrap(),
-            (Backend::Mysql, "mysql://root@h/d".to_owned())
-        );
-        assert!(backend("oracle://h/d").is_err());
-        assert!(backend("sqlite://").is_err());
-        assert!(backend("").is_err());
+        for (url, backend, connect) in [
+            ("sqlite://a/b.db", Dialect::Sqlite, "a/b.db"),
+            ("sqlite:b.db", Dialect::Sqlite, "b.db"),
+            ("sqlite:///abs/b.db", Dialect::Sqlite, "/abs/b.db"),
+            (":memory:", Dialect::Sqlite, ":memory:"),
+            ("C:\\data\\b.db", Dialect::Sqlite, "C:\\data\\b.db"),
+            ("postgresql://h/d", Dialect::Postgres, "postgresql://h/d"),
+            ("mariadb://root@h/d", Dialect::Mysql, "mysql://root@h/d"),
+        ] {
+            let parsed = DatabaseUrl::parse(url).unwrap();
+            assert_eq!(
+                (parsed.backend, parsed.connect.as_str()),
+                (backend, connect),
+                "{url}"
+            );
+        }
+        for url in ["oracle://h/d", "sqlite://", ""] {
+            assert!(DatabaseUrl::parse(url).is_err(), "{url}");
+        }
     }
 
     #[test]

@@ -22,10 +22,7 @@ enum AppCommand {
 }
 
 fn main() -> ExitCode {
-    match App::try_parse() {
-        Ok(App {
-            command: AppCommand::Db(args),
-        }) => revchain::cli::run(&revchain_tests::EXAMPLE, args),
-        Err(error) => revchain::cli::clap_exit(&error),
+    match App::parse().command {
+        AppCommand::Db(args) => revchain::cli::Embedded::new(&revchain_tests::EXAMPLE).run(args),
     }
 }

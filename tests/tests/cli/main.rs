@@ -11,6 +11,7 @@ mod database;
 mod embedded;
 mod json;
 mod listing;
+mod output;
 mod revision;
 mod schema;
 mod settings;
