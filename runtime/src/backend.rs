@@ -59,6 +59,27 @@ pub struct ValueRow {
     pub value: Option<i64>,
 }
 
+/// A diesel backend revchain speaks, and its SQL dialect.
+pub(crate) trait KnownBackend: diesel::backend::Backend {
+    /// The dialect of the backend's SQL.
+    const DIALECT: Dialect;
+}
+
+#[cfg(feature = "sqlite")]
+impl KnownBackend for diesel::sqlite::Sqlite {
+    const DIALECT: Dialect = Dialect::Sqlite;
+}
+
+#[cfg(feature = "postgres")]
+impl KnownBackend for diesel::pg::Pg {
+    const DIALECT: Dialect = Dialect::Postgres;
+}
+
+#[cfg(feature = "mysql")]
+impl KnownBackend for diesel::mysql::Mysql {
+    const DIALECT: Dialect = Dialect::Mysql;
+}
+
 pub(crate) mod private {
     use super::*;
 
@@ -208,6 +229,35 @@ macro_rules! connection_basics {
     };
 }
 
+/// `write_transaction` as diesel's `Connection::transaction`: `BEGIN` and
+/// `COMMIT` (PostgreSQL, MySQL).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+macro_rules! ansi_write_transaction {
+    () => {
+        fn write_transaction<T>(
+            &mut self,
+            f: impl FnOnce(&mut Self) -> Result<T, Error>,
+        ) -> Result<T, Error> {
+            diesel::Connection::transaction(self, f)
+        }
+    };
+}
+
+/// Whether no transaction is open on `conn`: not one the caller opened,
+/// where revchain must use savepoints instead of its own `BEGIN`.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+fn is_outermost<C>(conn: &mut C) -> bool
+where
+    C: diesel::Connection<TransactionManager = diesel::connection::AnsiTransactionManager>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+
+    matches!(
+        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(None)
+    )
+}
+
 /// A query whose text is known only at run time (the version table's name
 /// is configurable) that diesel may still prepare once per connection and
 /// reuse. `sql_query` marks itself unsafe to cache, so every call prepared
@@ -288,13 +338,7 @@ fn advisory_key(table: &str) -> i64 {
 #[cfg(feature = "postgres")]
 impl private::Connection for diesel::PgConnection {
     connection_basics!(Dialect::Postgres);
-
-    fn write_transaction<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        diesel::Connection::transaction(self, f)
-    }
+    ansi_write_transaction!();
 
     /// `BEGIN` with the first statement `f` sends (through [`Begin`]),
     /// then what else `f` sends, then its last statements and `COMMIT` as
@@ -312,12 +356,12 @@ impl private::Connection for diesel::PgConnection {
     ) -> Result<T, Error> {
         use diesel::connection::{AnsiTransactionManager, TransactionManager};
 
+        if !is_outermost(self) {
+            return then_commit(self, what, f);
+        }
         let depth = |conn: &mut Self| {
             AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth()
         };
-        if !matches!(depth(self), Ok(None)) {
-            return then_commit(self, what, f);
-        }
         let mut begin = Begin::pending(true);
         let result = f(self, &mut begin).and_then(|(value, last)| {
             // `f` sent nothing: the transaction is still to begin.
@@ -389,13 +433,7 @@ fn mysql_lock_name(table: &str) -> String {
 #[cfg(feature = "mysql")]
 impl private::Connection for diesel::MysqlConnection {
     connection_basics!(Dialect::Mysql);
-
-    fn write_transaction<T>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        diesel::Connection::transaction(self, f)
-    }
+    ansi_write_transaction!();
 
     /// `BEGIN` with the first statement `f` sends (through [`Begin`]), then
     /// the last statements (revchain's bookkeeping) in a transaction of
@@ -419,13 +457,7 @@ impl private::Connection for diesel::MysqlConnection {
         what: &str,
         f: impl FnOnce(&mut Self, &mut Begin) -> Result<(T, Option<String>), Error>,
     ) -> Result<T, Error> {
-        use diesel::connection::{AnsiTransactionManager, TransactionManager};
-
-        let outermost = matches!(
-            AnsiTransactionManager::transaction_manager_status_mut(self).transaction_depth(),
-            Ok(None)
-        );
-        if !outermost {
+        if !is_outermost(self) {
             return then_commit(self, what, f);
         }
         let mut begin = Begin::pending(false);

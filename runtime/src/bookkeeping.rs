@@ -10,6 +10,8 @@
 
 use revchain_internals::Checksum;
 use revchain_internals::sql::Dialect;
+
+use crate::error::Direction;
 pub use revchain_internals::sql::quote_identifier;
 
 /// What the log records about a step.
@@ -109,10 +111,7 @@ impl Bookkeeping {
                 "TIMESTAMP(6)",
             ),
         };
-        let now = match self.dialect {
-            Dialect::Mysql => "CURRENT_TIMESTAMP(6)",
-            _ => "CURRENT_TIMESTAMP",
-        };
+        let now = self.now();
         let insert = match self.dialect {
             Dialect::Sqlite => {
                 format!("INSERT OR IGNORE INTO {version} (id, state) VALUES (1, 'clean')")
@@ -146,27 +145,33 @@ impl Bookkeeping {
     /// Records `revision` (or base) as current and clean.
     pub(crate) fn set_version(&self, revision: Option<&str>, digest: Option<&Checksum>) -> String {
         let digest = digest.map(Checksum::to_string);
-        format!(
-            "UPDATE {} SET revision = {}, chain_digest = {}, state = 'clean', dirty_revision = NULL, dirty_direction = NULL, updated_at = {} WHERE id = 1",
-            self.version,
+        self.update_version(&format!(
+            "revision = {}, chain_digest = {}, state = 'clean', dirty_revision = NULL, dirty_direction = NULL",
             self.optional(revision),
             self.optional(digest.as_deref()),
-            self.now()
-        )
+        ))
     }
 
     /// Marks the database dirty while `revision` runs without a transaction
     /// that would undo it.
-    pub(crate) fn mark_dirty(&self, revision: &str, direction: &str) -> String {
-        format!(
-            "UPDATE {} SET state = 'dirty', dirty_revision = {}, dirty_direction = {}, updated_at = {} WHERE id = 1",
-            self.version,
+    pub(crate) fn mark_dirty(&self, revision: &str, direction: Direction) -> String {
+        self.update_version(&format!(
+            "state = 'dirty', dirty_revision = {}, dirty_direction = {}",
             self.literal(revision),
-            self.literal(direction),
+            self.literal(direction.as_str()),
+        ))
+    }
+
+    /// The version row's `UPDATE`, stamped with the time.
+    fn update_version(&self, assignments: &str) -> String {
+        format!(
+            "UPDATE {} SET {assignments}, updated_at = {} WHERE id = 1",
+            self.version,
             self.now()
         )
     }
 
+    /// The current time, as the log and version tables store it.
     fn now(&self) -> &'static str {
         match self.dialect {
             Dialect::Mysql => "CURRENT_TIMESTAMP(6)",

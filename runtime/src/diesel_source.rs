@@ -17,6 +17,7 @@ use diesel::connection::BoxableConnection;
 use diesel::migration::{Migration, MigrationMetadata, MigrationName, MigrationVersion};
 use revchain_internals::sql::Dialect;
 
+use crate::backend::KnownBackend;
 use crate::migrator::diesel_version;
 use crate::{Revision, Revisions};
 
@@ -135,27 +136,8 @@ fn migrations<DB: Backend>(
     Ok(list)
 }
 
-#[cfg(feature = "sqlite")]
-impl diesel::migration::MigrationSource<diesel::sqlite::Sqlite> for &Revisions {
-    fn migrations(
-        &self,
-    ) -> diesel::migration::Result<Vec<Box<dyn Migration<diesel::sqlite::Sqlite>>>> {
-        migrations(self, Dialect::Sqlite)
-    }
-}
-
-#[cfg(feature = "postgres")]
-impl diesel::migration::MigrationSource<diesel::pg::Pg> for &Revisions {
-    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<diesel::pg::Pg>>>> {
-        migrations(self, Dialect::Postgres)
-    }
-}
-
-#[cfg(feature = "mysql")]
-impl diesel::migration::MigrationSource<diesel::mysql::Mysql> for &Revisions {
-    fn migrations(
-        &self,
-    ) -> diesel::migration::Result<Vec<Box<dyn Migration<diesel::mysql::Mysql>>>> {
-        migrations(self, Dialect::Mysql)
+impl<DB: KnownBackend> diesel::migration::MigrationSource<DB> for &Revisions {
+    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn Migration<DB>>>> {
+        migrations(self, DB::DIALECT)
     }
 }

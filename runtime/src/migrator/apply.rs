@@ -111,7 +111,18 @@ impl Migrator<'_> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Vec<Step>, Error> {
         if plan.single {
-            return self.execute_in_one_transaction(conn, bk, plan, progress);
+            let Some(first) = plan.steps.first() else {
+                return Ok(Vec::new());
+            };
+            return conn.write_transaction(|conn| {
+                if !self.claim(conn, bk, first)? {
+                    return Ok(Vec::new());
+                }
+                plan.steps
+                    .iter()
+                    .map(|planned| self.execute_in_run(conn, bk, planned, progress))
+                    .collect()
+            });
         }
         let mut steps = Vec::with_capacity(plan.steps.len());
         for planned in &plan.steps {
@@ -245,52 +256,39 @@ impl Migrator<'_> {
         }
     }
 
-    /// Runs every step in one transaction (single-transaction mode).
-    fn execute_in_one_transaction<C: MigrationConnection>(
+    /// Runs one step inside the transaction around the whole run
+    /// (single-transaction mode).
+    fn execute_in_run<C: MigrationConnection>(
         &self,
         conn: &mut C,
         bk: &Bookkeeping,
-        plan: &Plan,
+        planned: &PlannedStep,
         progress: &mut dyn FnMut(Progress),
-    ) -> Result<Vec<Step>, Error> {
-        let Some(first) = plan.steps.first() else {
-            return Ok(Vec::new());
-        };
-        conn.write_transaction(|conn| {
-            if !self.claim(conn, bk, first)? {
-                return Ok(Vec::new());
-            }
-            let mut steps = Vec::with_capacity(plan.steps.len());
-            for planned in &plan.steps {
-                let revision = planned.revision;
-                progress(Progress::Starting {
-                    id: revision.id(),
-                    direction: planned.direction,
-                });
-                let started = Instant::now();
-                run_statements(conn, &planned.statements, &mut Begin::sent()).map_err(
-                    |failure| {
-                        failure.into_error(
-                            planned,
-                            format!(
-                                "the whole run was rolled back, so the database is still where it started: fix `{}` and run the command again",
-                                revision.file(planned.direction.file())
-                            ),
-                        )
-                    },
-                )?;
-                let duration = started.elapsed();
-                execute(
-                    conn,
-                    &bk.batch(&planned.record(bk, micros(duration))),
-                    RECORDING,
-                )?;
-                let done = step(revision, planned.direction, duration);
-                progress(Progress::Finished(done.clone()));
-                steps.push(done);
-            }
-            Ok(steps)
-        })
+    ) -> Result<Step, Error> {
+        let revision = planned.revision;
+        progress(Progress::Starting {
+            id: revision.id(),
+            direction: planned.direction,
+        });
+        let started = Instant::now();
+        run_statements(conn, &planned.statements, &mut Begin::sent()).map_err(|failure| {
+            failure.into_error(
+                planned,
+                format!(
+                    "the whole run was rolled back, so the database is still where it started: fix `{}` and run the command again",
+                    revision.file(planned.direction.file())
+                ),
+            )
+        })?;
+        let duration = started.elapsed();
+        execute(
+            conn,
+            &bk.batch(&planned.record(bk, micros(duration))),
+            RECORDING,
+        )?;
+        let done = step(revision, planned.direction, duration);
+        progress(Progress::Finished(done.clone()));
+        Ok(done)
     }
 
     /// What to do after a step that left nothing behind.

@@ -212,7 +212,7 @@ impl Migrator<'_> {
                     mark: if i > 0 && carries(i - 1) {
                         Mark::Carried
                     } else {
-                        Mark::Own(bk.mark_dirty(revision.id(), direction.as_str()))
+                        Mark::Own(bk.mark_dirty(revision.id(), direction))
                     },
                     in_transaction: revision.run_in_transaction(),
                 }
@@ -220,7 +220,7 @@ impl Migrator<'_> {
             let mark_next = carries(i)
                 .then(|| positions.get(i + 1))
                 .flatten()
-                .map(|&next| bk.mark_dirty(chain[next].id(), direction.as_str()));
+                .map(|&next| bk.mark_dirty(chain[next].id(), direction));
             let mut step = PlannedStep {
                 position,
                 revision,
