@@ -11,7 +11,7 @@ use revchain_internals::sql::Dialect;
 use super::{IntrospectError, NameRow, context, excluded_tables};
 use crate::model::{Column, ForeignKey, Schema, Table};
 
-/// A query, and what it reads for the error when it fails.
+/// A query, and what it reads, for the error when it fails.
 pub(super) struct Query {
     /// The SQL, without parameters.
     pub(super) sql: &'static str,

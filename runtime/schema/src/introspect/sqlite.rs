@@ -3,6 +3,7 @@
 
 use diesel::QueryableByName;
 use diesel::sql_types::{Integer, Nullable, Text};
+use diesel::sqlite::Sqlite;
 use diesel::{RunQueryDsl, SqliteConnection};
 use revchain_internals::sql::Dialect;
 
@@ -52,6 +53,19 @@ struct IndexColumnRow {
     name: Option<String>,
 }
 
+/// The columns of a table, with their place in the primary key.
+const TABLE_INFO: &str = "SELECT name, type AS declared, \"notnull\" AS not_null, dflt_value AS default_value, pk FROM pragma_table_info(?) ORDER BY cid";
+
+/// The foreign keys of a table, a row per column.
+const FOREIGN_KEY_LIST: &str = "SELECT id, \"table\" AS referenced_table, \"from\" AS column_name, \"to\" AS referenced_column FROM pragma_foreign_key_list(?) ORDER BY id, seq";
+
+/// The indexes of a table.
+const INDEX_LIST: &str =
+    "SELECT name, \"unique\" AS is_unique, origin FROM pragma_index_list(?) ORDER BY name";
+
+/// The columns of an index, `NULL` for an expression.
+const INDEX_INFO: &str = "SELECT name FROM pragma_index_info(?) ORDER BY seqno";
+
 impl Introspect for SqliteConnection {
     fn introspect(&mut self, version_table: &str) -> Result<Schema, IntrospectError> {
         let excluded = excluded_tables(version_table);
@@ -90,16 +104,35 @@ impl Introspect for SqliteConnection {
     }
 }
 
+/// The table `name`: its columns, primary key, foreign keys and indexes.
 fn table(conn: &mut SqliteConnection, name: String) -> Result<Table, IntrospectError> {
-    let columns: Vec<ColumnRow> = context(
-        diesel::sql_query(
-            "SELECT name, type AS declared, \"notnull\" AS not_null, dflt_value AS default_value, pk FROM pragma_table_info(?) ORDER BY cid",
-        )
-        .bind::<Text, _>(&name)
-        .load(conn),
-        || format!("reading the columns of `{name}`"),
-    )?;
-    let mut table = Table::new(name.clone());
+    let mut table = Table::new(name);
+    read_columns(conn, &mut table)?;
+    read_foreign_keys(conn, &mut table)?;
+    read_indexes(conn, &mut table)?;
+    Ok(table)
+}
+
+/// The rows of `sql`, a query of one `pragma_…(?)` function, for `name`;
+/// `what` it reads (`the columns of`) is the error's context.
+fn pragma<U>(
+    conn: &mut SqliteConnection,
+    sql: &str,
+    name: &str,
+    what: &str,
+) -> Result<Vec<U>, IntrospectError>
+where
+    U: QueryableByName<Sqlite> + 'static,
+{
+    context(
+        diesel::sql_query(sql).bind::<Text, _>(name).load(conn),
+        || format!("reading {what} `{name}`"),
+    )
+}
+
+/// Adds the columns and primary key of `table`.
+fn read_columns(conn: &mut SqliteConnection, table: &mut Table) -> Result<(), IntrospectError> {
+    let columns: Vec<ColumnRow> = pragma(conn, TABLE_INFO, &table.name, "the columns of")?;
     let mut key: Vec<(i32, String)> = Vec::new();
     for row in columns {
         let mut column = Column::new(
@@ -116,15 +149,16 @@ fn table(conn: &mut SqliteConnection, name: String) -> Result<Table, IntrospectE
     }
     key.sort();
     table.primary_key = key.into_iter().map(|(_, n)| n).collect();
+    Ok(())
+}
 
-    let foreign: Vec<ForeignKeyRow> = context(
-        diesel::sql_query(
-            "SELECT id, \"table\" AS referenced_table, \"from\" AS column_name, \"to\" AS referenced_column FROM pragma_foreign_key_list(?) ORDER BY id, seq",
-        )
-        .bind::<Text, _>(&name)
-        .load(conn),
-        || format!("reading the foreign keys of `{name}`"),
-    )?;
+/// Adds the foreign keys of `table`.
+fn read_foreign_keys(
+    conn: &mut SqliteConnection,
+    table: &mut Table,
+) -> Result<(), IntrospectError> {
+    let foreign: Vec<ForeignKeyRow> =
+        pragma(conn, FOREIGN_KEY_LIST, &table.name, "the foreign keys of")?;
     let mut ids: Vec<i32> = Vec::new();
     for row in foreign {
         let position = ids.iter().position(|id| *id == row.id);
@@ -145,32 +179,26 @@ fn table(conn: &mut SqliteConnection, name: String) -> Result<Table, IntrospectE
             }
         }
     }
+    Ok(())
+}
 
-    let indexes: Vec<IndexRow> = context(
-        diesel::sql_query(
-            "SELECT name, \"unique\" AS is_unique, origin FROM pragma_index_list(?) ORDER BY name",
-        )
-        .bind::<Text, _>(&name)
-        .load(conn),
-        || format!("reading the indexes of `{name}`"),
-    )?;
+/// Adds the indexes and unique constraints of `table`, but those on
+/// expressions.
+fn read_indexes(conn: &mut SqliteConnection, table: &mut Table) -> Result<(), IntrospectError> {
+    let indexes: Vec<IndexRow> = pragma(conn, INDEX_LIST, &table.name, "the indexes of")?;
     for row in indexes {
         if row.origin == "pk" {
             continue;
         }
-        let columns: Vec<IndexColumnRow> = context(
-            diesel::sql_query("SELECT name FROM pragma_index_info(?) ORDER BY seqno")
-                .bind::<Text, _>(&row.name)
-                .load(conn),
-            || format!("reading the columns of index `{}`", row.name),
-        )?;
+        let columns: Vec<IndexColumnRow> =
+            pragma(conn, INDEX_INFO, &row.name, "the columns of index")?;
         let columns: Option<Vec<String>> = columns.into_iter().map(|c| c.name).collect();
         // An index on an expression cannot be described: leave it out.
         let Some(columns) = columns else { continue };
         let index_name = if row.origin == "u" {
             // `sqlite_autoindex_…` names are reserved: a rebuild creates
             // the unique constraint as an index of this name.
-            format!("{name}_{}_key", columns.join("_"))
+            format!("{}_{}_key", table.name, columns.join("_"))
         } else {
             row.name
         };
@@ -180,5 +208,5 @@ fn table(conn: &mut SqliteConnection, name: String) -> Result<Table, IntrospectE
             unique: row.is_unique != 0,
         });
     }
-    Ok(table)
+    Ok(())
 }
