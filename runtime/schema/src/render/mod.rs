@@ -177,6 +177,26 @@ impl<'d> Renderer<'d> {
         )
     }
 
+    /// `DROP TABLE` for the table `name`.
+    fn drop_table(&self, name: &str) -> String {
+        format!("DROP TABLE {}", self.q(name))
+    }
+
+    /// `ADD COLUMN` for `column`, new in `table`.
+    fn add_column(&mut self, table: &str, column: &Column) -> String {
+        let definition = self.column_definition(table, column, &self.diff.after);
+        format!("ALTER TABLE {} ADD COLUMN {definition}", self.q(table))
+    }
+
+    /// `DROP COLUMN` for `table`.`column`.
+    fn drop_column(&self, table: &str, column: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            self.q(table),
+            self.q(column)
+        )
+    }
+
     /// The schema `table` belongs to: `after` unless it is only in `before`.
     fn schema_of(&self, table: &Table) -> &'d Schema {
         if self.diff.after.table(&table.name).is_some() {
@@ -231,10 +251,7 @@ impl<'d> Renderer<'d> {
 /// key of its own, a foreign key referencing it, or an index.
 fn is_key(schema: &Schema, table: &str, column: &str) -> bool {
     let own = schema.table(table).is_some_and(|t| {
-        t.primary_key.iter().any(|c| c == column)
-            || t.foreign_keys
-                .iter()
-                .any(|fk| fk.columns.iter().any(|c| c == column))
+        in_own_key(t, column)
             || t.indexes
                 .iter()
                 .any(|i| i.columns.iter().any(|c| c == column))
@@ -244,6 +261,16 @@ fn is_key(schema: &Schema, table: &str, column: &str) -> bool {
             fk.referenced_table == table && fk.referenced_columns.iter().any(|c| c == column)
         })
     })
+}
+
+/// Whether `column` is in a key of `table`'s own: its primary key or one
+/// of its foreign keys.
+fn in_own_key(table: &Table, column: &str) -> bool {
+    table.primary_key.iter().any(|c| c == column)
+        || table
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.columns.iter().any(|c| c == column))
 }
 
 /// The name of a primary key constraint: its own, or `<table>_pkey`.

@@ -61,19 +61,9 @@ impl Renderer<'_> {
     fn server_operation(&mut self, op: &Operation) {
         let statements = match op {
             Operation::AddTable(table) => vec![self.create_table(table, &table.name)],
-            Operation::DropTable(table) => vec![format!("DROP TABLE {}", self.q(&table.name))],
-            Operation::AddColumn { table, column } => {
-                let definition = self.column_definition(table, column, &self.diff.after);
-                vec![format!(
-                    "ALTER TABLE {} ADD COLUMN {definition}",
-                    self.q(table)
-                )]
-            }
-            Operation::DropColumn { table, column } => vec![format!(
-                "ALTER TABLE {} DROP COLUMN {}",
-                self.q(table),
-                self.q(&column.name)
-            )],
+            Operation::DropTable(table) => vec![self.drop_table(&table.name)],
+            Operation::AddColumn { table, column } => vec![self.add_column(table, column)],
+            Operation::DropColumn { table, column } => vec![self.drop_column(table, &column.name)],
             Operation::AlterColumn { table, from, to } => self.alter_column(table, from, to),
             Operation::AddPrimaryKey {
                 table,

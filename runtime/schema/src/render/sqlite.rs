@@ -1,7 +1,7 @@
 //! SQLite: `ADD COLUMN` and `DROP COLUMN` where SQLite can, a rebuild of
 //! the table (its 12-step procedure) for every other change.
 
-use super::Renderer;
+use super::{Renderer, in_own_key, is_key};
 use crate::diff::Operation;
 use crate::model::Table;
 
@@ -43,19 +43,11 @@ impl Renderer<'_> {
                     statements.extend(self.create_indexes(t));
                     statements
                 }
-                Operation::DropTable(t) => vec![format!("DROP TABLE {}", self.q(&t.name))],
-                Operation::AddColumn { table, column } => {
-                    let definition = self.column_definition(table, column, &diff.after);
-                    vec![format!(
-                        "ALTER TABLE {} ADD COLUMN {definition}",
-                        self.q(table)
-                    )]
+                Operation::DropTable(t) => vec![self.drop_table(&t.name)],
+                Operation::AddColumn { table, column } => vec![self.add_column(table, column)],
+                Operation::DropColumn { table, column } => {
+                    vec![self.drop_column(table, &column.name)]
                 }
-                Operation::DropColumn { table, column } => vec![format!(
-                    "ALTER TABLE {} DROP COLUMN {}",
-                    self.q(table),
-                    self.q(&column.name)
-                )],
                 // Every other operation rebuilds its table.
                 _ => Vec::new(),
             };
@@ -67,29 +59,12 @@ impl Renderer<'_> {
         match op {
             Operation::AddTable(_) | Operation::DropTable(_) => false,
             Operation::AddColumn { table, column } => {
-                let in_key = self.diff.after.table(table).is_some_and(|t| {
-                    t.primary_key.contains(&column.name)
-                        || t.foreign_keys
-                            .iter()
-                            .any(|fk| fk.columns.contains(&column.name))
-                });
+                let in_key =
+                    (self.diff.after.table(table)).is_some_and(|t| in_own_key(t, &column.name));
                 !column.nullable || column.default.is_some() || in_key
             }
             Operation::DropColumn { table, column } => {
-                let in_table = self.diff.before.table(table).is_some_and(|t| {
-                    t.primary_key.contains(&column.name)
-                        || t.foreign_keys
-                            .iter()
-                            .any(|fk| fk.columns.contains(&column.name))
-                        || t.indexes.iter().any(|i| i.columns.contains(&column.name))
-                });
-                let referenced = self.diff.before.tables.iter().any(|t| {
-                    t.foreign_keys.iter().any(|fk| {
-                        fk.referenced_table == *table
-                            && fk.referenced_columns.contains(&column.name)
-                    })
-                });
-                in_table || referenced
+                is_key(&self.diff.before, table, &column.name)
             }
             _ => true,
         }
@@ -120,7 +95,7 @@ impl Renderer<'_> {
                 self.q(name)
             ));
         }
-        statements.push(format!("DROP TABLE {}", self.q(name)));
+        statements.push(self.drop_table(name));
         statements.push(format!(
             "ALTER TABLE {} RENAME TO {}",
             self.q(&new_name),
