@@ -142,12 +142,8 @@ pub(super) struct KeyRow {
 /// A column of a foreign key, with the column it references.
 #[derive(QueryableByName)]
 pub(super) struct ForeignKeyRow {
-    #[diesel(sql_type = Text)]
-    table_name: String,
-    #[diesel(sql_type = Text)]
-    constraint_name: String,
-    #[diesel(sql_type = Text)]
-    column_name: String,
+    #[diesel(embed)]
+    key: KeyRow,
     #[diesel(sql_type = Text)]
     referenced_table: String,
     #[diesel(sql_type = Text)]
@@ -164,17 +160,17 @@ fn assemble_keys(tables: &mut [Table], primary: Vec<KeyRow>, foreign: Vec<Foreig
         }
     }
     for row in foreign {
-        let Some(table) = tables.iter_mut().find(|t| t.name == row.table_name) else {
+        let Some(table) = tables.iter_mut().find(|t| t.name == row.key.table_name) else {
             continue;
         };
-        let name = Some(row.constraint_name);
+        let name = Some(row.key.constraint_name);
         match table.foreign_keys.iter_mut().find(|fk| fk.name == name) {
             Some(fk) => {
-                fk.columns.push(row.column_name);
+                fk.columns.push(row.key.column_name);
                 fk.referenced_columns.push(row.referenced_column);
             }
             None => table.foreign_keys.push(ForeignKey {
-                columns: vec![row.column_name],
+                columns: vec![row.key.column_name],
                 referenced_table: row.referenced_table,
                 referenced_columns: vec![row.referenced_column],
                 name,
