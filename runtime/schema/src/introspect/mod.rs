@@ -64,6 +64,16 @@ fn context<T>(
     })
 }
 
+/// A value the database returned that the model cannot hold: `problem`,
+/// found while `what`.
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "mysql"))]
+fn unreadable(what: String, problem: String) -> IntrospectError {
+    IntrospectError {
+        context: what,
+        source: diesel::result::Error::DeserializationError(problem.into()),
+    }
+}
+
 /// The tables introspection leaves out for the version table
 /// `version_table`: it, its log and diesel's `__diesel_schema_migrations`.
 ///

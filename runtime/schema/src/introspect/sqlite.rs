@@ -7,7 +7,7 @@ use diesel::sqlite::Sqlite;
 use diesel::{RunQueryDsl, SqliteConnection};
 use revchain_internals::sql::Dialect;
 
-use super::{Introspect, IntrospectError, NameRow, context, excluded_tables};
+use super::{Introspect, IntrospectError, NameRow, context, excluded_tables, unreadable};
 use crate::model::{Column, ForeignKey, Index, Schema, Table};
 use crate::sqlite_type;
 
@@ -77,40 +77,36 @@ impl Introspect for SqliteConnection {
             || "listing the tables in `sqlite_master`".to_owned(),
         )?;
         let mut tables = Vec::new();
+        let mut foreign_keys = Vec::new();
         for NameRow { name } in names {
             if excluded.contains(&name) {
                 continue;
             }
-            tables.push(table(self, name)?);
+            let mut table = Table::new(name);
+            read_columns(self, &mut table)?;
+            read_indexes(self, &mut table)?;
+            foreign_keys.push(read_foreign_keys(self, &table.name)?);
+            tables.push(table);
         }
-        // A foreign key that names no column references the primary key.
-        let keys: Vec<(String, Vec<String>)> = tables
-            .iter()
-            .map(|t| (t.name.clone(), t.primary_key.clone()))
-            .collect();
-        for table in &mut tables {
-            for fk in &mut table.foreign_keys {
-                if fk.referenced_columns.iter().any(String::is_empty)
-                    && let Some((_, key)) = keys.iter().find(|(n, _)| *n == fk.referenced_table)
-                {
-                    fk.referenced_columns.clone_from(key);
-                }
-            }
+        // Only now are the primary keys that implicit references stand for
+        // known.
+        let resolved = foreign_keys
+            .into_iter()
+            .zip(&tables)
+            .map(|(keys, table)| {
+                keys.into_iter()
+                    .map(|key| key.resolve(&table.name, &tables))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for (table, keys) in tables.iter_mut().zip(resolved) {
+            table.foreign_keys = keys;
         }
         Ok(Schema {
             tables,
             dialect: Some(Dialect::Sqlite),
         })
     }
-}
-
-/// The table `name`: its columns, primary key, foreign keys and indexes.
-fn table(conn: &mut SqliteConnection, name: String) -> Result<Table, IntrospectError> {
-    let mut table = Table::new(name);
-    read_columns(conn, &mut table)?;
-    read_foreign_keys(conn, &mut table)?;
-    read_indexes(conn, &mut table)?;
-    Ok(table)
 }
 
 /// The rows of `sql`, a query of one `pragma_…(?)` function, for `name`;
@@ -152,34 +148,86 @@ fn read_columns(conn: &mut SqliteConnection, table: &mut Table) -> Result<(), In
     Ok(())
 }
 
-/// Adds the foreign keys of `table`.
+/// A foreign key as `pragma_foreign_key_list` gives it: a referenced
+/// column is `None` where the key names none, to reference the primary key
+/// of its table.
+struct ReadForeignKey {
+    columns: Vec<String>,
+    referenced_table: String,
+    referenced_columns: Vec<Option<String>>,
+}
+
+impl ReadForeignKey {
+    /// The foreign key of the table `owner`, its referenced columns
+    /// completed from the primary keys of `tables`. An error if it names
+    /// no columns and its table is not among `tables` or has no primary key.
+    fn resolve(self, owner: &str, tables: &[Table]) -> Result<ForeignKey, IntrospectError> {
+        let named: Option<Vec<String>> = self.referenced_columns.into_iter().collect();
+        let referenced_columns = match named {
+            Some(columns) => columns,
+            None => {
+                // SQLite compares names without regard to ASCII case.
+                let parent = tables
+                    .iter()
+                    .find(|t| t.name.eq_ignore_ascii_case(&self.referenced_table));
+                match parent {
+                    Some(parent) if !parent.primary_key.is_empty() => parent.primary_key.clone(),
+                    found => {
+                        let lacks = match found {
+                            Some(_) => "which has no primary key",
+                            None => "which is not a table of the database",
+                        };
+                        return Err(unreadable(
+                            format!("reading the foreign keys of `{owner}`"),
+                            format!(
+                                "the foreign key on {} names no columns of `{}`, {lacks}",
+                                names(&self.columns),
+                                self.referenced_table
+                            ),
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(ForeignKey {
+            columns: self.columns,
+            referenced_table: self.referenced_table,
+            referenced_columns,
+            name: None,
+        })
+    }
+}
+
+/// `names` as `` `a`, `b` ``.
+fn names(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    quoted.join(", ")
+}
+
+/// The foreign keys of the table `name`, in order.
 fn read_foreign_keys(
     conn: &mut SqliteConnection,
-    table: &mut Table,
-) -> Result<(), IntrospectError> {
-    let foreign: Vec<ForeignKeyRow> =
-        pragma(conn, FOREIGN_KEY_LIST, &table.name, "the foreign keys of")?;
-    let mut ids: Vec<i32> = Vec::new();
-    for row in foreign {
-        let position = ids.iter().position(|id| *id == row.id);
-        let referenced = row.referenced_column.unwrap_or_default();
-        match position.and_then(|p| table.foreign_keys.get_mut(p)) {
-            Some(fk) => {
-                fk.columns.push(row.column_name);
-                fk.referenced_columns.push(referenced);
+    name: &str,
+) -> Result<Vec<ReadForeignKey>, IntrospectError> {
+    let rows: Vec<ForeignKeyRow> = pragma(conn, FOREIGN_KEY_LIST, name, "the foreign keys of")?;
+    let mut keys: Vec<(i32, ReadForeignKey)> = Vec::new();
+    for row in rows {
+        match keys.iter_mut().find(|(id, _)| *id == row.id) {
+            Some((_, key)) => {
+                key.columns.push(row.column_name);
+                key.referenced_columns.push(row.referenced_column);
             }
-            None => {
-                ids.push(row.id);
-                table.foreign_keys.push(ForeignKey {
+            None => keys.push((
+                row.id,
+                ReadForeignKey {
                     columns: vec![row.column_name],
                     referenced_table: row.referenced_table,
-                    referenced_columns: vec![referenced],
-                    name: None,
-                });
-            }
+                    referenced_columns: vec![row.referenced_column],
+                },
+            )),
         }
     }
-    Ok(())
+    Ok(keys.into_iter().map(|(_, key)| key).collect())
 }
 
 /// Adds the indexes and unique constraints of `table`, but those on
