@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 use revchain_internals::sql::Dialect;
 
-use super::{IntrospectError, NameRow, context, excluded_tables};
+use super::{IntrospectError, NameRow, context, excluded_tables, unreadable};
 use crate::model::{Column, ForeignKey, Schema, Table};
 
 /// A query, and what it reads, for the error when it fails.
@@ -41,12 +41,12 @@ pub(super) struct Catalog {
 impl Catalog {
     /// The schema behind `conn` without the tables [`excluded_tables`]
     /// names for `version_table`. `column` makes a row of the columns query
-    /// into the column.
+    /// into the column, or says what in the row it cannot hold.
     pub(super) fn read<C>(
         &self,
         conn: &mut C,
         version_table: &str,
-        mut column: impl FnMut(ColumnRow) -> Result<Column, IntrospectError>,
+        mut column: impl FnMut(ColumnRow) -> Result<Column, String>,
     ) -> Result<Schema, IntrospectError>
     where
         C: Connection,
@@ -78,7 +78,9 @@ impl Catalog {
             let Some(table) = tables.iter_mut().find(|t| t.name == *name) else {
                 continue;
             };
-            table.columns.push(column(row)?);
+            let column =
+                column(row).map_err(|problem| unreadable(self.columns.what.to_owned(), problem))?;
+            table.columns.push(column);
         }
         let primary = load(conn, self.primary_keys.sql, self.primary_keys.what)?;
         let foreign = load(conn, self.foreign_keys.sql, self.foreign_keys.what)?;
@@ -126,6 +128,22 @@ pub(super) struct ColumnRow {
     #[diesel(sql_type = Text)]
     #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     pub(super) extra: String,
+}
+
+impl ColumnRow {
+    /// `max_length` as the model's length; an error for a length no column
+    /// can have (negative, or over `u32::MAX`).
+    pub(super) fn length(&self) -> Result<Option<u32>, String> {
+        let Some(n) = self.max_length else {
+            return Ok(None);
+        };
+        u32::try_from(n).map(Some).map_err(|_| {
+            format!(
+                "column `{}`.`{}` has the length {n}, which no column can have",
+                self.table_name, self.column_name
+            )
+        })
+    }
 }
 
 /// A column of a primary key.

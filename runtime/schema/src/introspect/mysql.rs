@@ -59,15 +59,19 @@ impl Introspect for MysqlConnection {
 }
 
 /// The column of `row`, on MariaDB if `mariadb`.
-fn column(row: ColumnRow, mariadb: bool) -> Result<Column, IntrospectError> {
+fn column(row: ColumnRow, mariadb: bool) -> Result<Column, String> {
+    // The lengths of other types (`TEXT`, `BLOB`) are not the model's.
+    let max_length = if row.data_type == "varchar" || row.data_type == "char" {
+        row.length()?
+    } else {
+        None
+    };
     let mut column = Column::new(
         row.column_name,
         mysql_type(&row.data_type, &row.type_name),
         row.is_nullable == "YES",
     );
-    if row.data_type == "varchar" || row.data_type == "char" {
-        column.max_length = row.max_length.and_then(|n| u32::try_from(n).ok());
-    }
+    column.max_length = max_length;
     column.default = mysql_default(row.default_value, &row.extra, mariadb);
     column.auto_increment = row.extra.to_lowercase().contains("auto_increment");
     column.database_type = Some(row.database_type);

@@ -62,13 +62,14 @@ impl Introspect for PgConnection {
 }
 
 /// The column of `row`.
-fn column(row: ColumnRow) -> Result<Column, IntrospectError> {
+fn column(row: ColumnRow) -> Result<Column, String> {
+    let max_length = row.length()?;
     let mut column = Column::new(
         row.column_name,
         postgres_type(&row.data_type, &row.type_name),
         row.is_nullable == "YES",
     );
-    column.max_length = row.max_length.and_then(|n| u32::try_from(n).ok());
+    column.max_length = max_length;
     // A serial's sequence goes with its column: do not restore it.
     column.default = row.default_value.filter(|d| !d.contains("nextval("));
     column.database_type = Some(row.database_type);

@@ -18,12 +18,9 @@ use crate::model::SqlType;
 pub fn sqlite_type(declared: &str) -> SqlType {
     let upper = declared.trim().to_uppercase();
     let base = upper
-        .split('(')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    match base.as_str() {
+        .split_once('(')
+        .map_or(upper.as_str(), |(name, _)| name);
+    match base.trim() {
         "TINYINT" => return SqlType::TinyInt,
         "SMALLINT" | "INT2" => return SqlType::SmallInt,
         "BIGINT" | "INT8" | "UNSIGNED BIG INT" => return SqlType::BigInt,
