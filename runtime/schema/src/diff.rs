@@ -155,6 +155,15 @@ impl Operation {
         fn nullable(n: bool) -> &'static str {
             if n { "'null'" } else { "'not null'" }
         }
+        fn foreign_key_line(kind: &str, table: &str, fk: &ForeignKey) -> String {
+            format!(
+                "('{kind}', {}, {}, {}, {})",
+                quote(table),
+                list(&fk.columns),
+                quote(&fk.referenced_table),
+                list(&fk.referenced_columns)
+            )
+        }
         match self {
             Operation::AddTable(t) => vec![format!("('add_table', {})", quote(&t.name))],
             Operation::DropTable(t) => vec![format!("('remove_table', {})", quote(&t.name))],
@@ -203,20 +212,12 @@ impl Operation {
                     list(columns)
                 )]
             }
-            Operation::AddForeignKey { table, foreign_key } => vec![format!(
-                "('add_fk', {}, {}, {}, {})",
-                quote(table),
-                list(&foreign_key.columns),
-                quote(&foreign_key.referenced_table),
-                list(&foreign_key.referenced_columns)
-            )],
-            Operation::DropForeignKey { table, foreign_key } => vec![format!(
-                "('remove_fk', {}, {}, {}, {})",
-                quote(table),
-                list(&foreign_key.columns),
-                quote(&foreign_key.referenced_table),
-                list(&foreign_key.referenced_columns)
-            )],
+            Operation::AddForeignKey { table, foreign_key } => {
+                vec![foreign_key_line("add_fk", table, foreign_key)]
+            }
+            Operation::DropForeignKey { table, foreign_key } => {
+                vec![foreign_key_line("remove_fk", table, foreign_key)]
+            }
         }
     }
 }
@@ -358,34 +359,23 @@ pub fn compare(models: &Schema, database: &Schema, ignore: &[&str]) -> Diff {
     let mut warnings = Vec::new();
 
     // 1. foreign keys that go, on the tables that stay
-    for old in &before.tables {
-        if let Some(new) = after.table(&old.name) {
-            for fk in &old.foreign_keys {
-                if !new.foreign_keys.iter().any(|f| f.same_as(fk)) {
-                    operations.push(Operation::DropForeignKey {
-                        table: old.name.clone(),
-                        foreign_key: fk.clone(),
-                    });
-                }
-            }
+    for (old, new) in kept_tables(&before, &after) {
+        for fk in foreign_keys_only_in(old, new) {
+            operations.push(Operation::DropForeignKey {
+                table: old.name.clone(),
+                foreign_key: fk.clone(),
+            });
         }
     }
 
     // 2. tables that go, referencing tables first
-    let dropped: Vec<&Table> = before
-        .tables
-        .iter()
-        .filter(|t| after.table(&t.name).is_none())
-        .collect();
+    let dropped = tables_only_in(&before, &after);
     for table in dependency_order(&dropped).into_iter().rev() {
         operations.push(Operation::DropTable(table.clone()));
     }
 
     // 3. the columns and primary keys of the tables that stay
-    for old in &before.tables {
-        let Some(new) = after.table(&old.name) else {
-            continue;
-        };
+    for (old, new) in kept_tables(&before, &after) {
         let pk_changes = old.primary_key != new.primary_key;
         if pk_changes && !old.primary_key.is_empty() {
             operations.push(Operation::DropPrimaryKey {
@@ -450,11 +440,7 @@ pub fn compare(models: &Schema, database: &Schema, ignore: &[&str]) -> Diff {
     }
 
     // 4. tables that come, referenced tables first
-    let added: Vec<&Table> = after
-        .tables
-        .iter()
-        .filter(|t| before.table(&t.name).is_none())
-        .collect();
+    let added = tables_only_in(&after, &before);
     for table in dependency_order(&added) {
         operations.push(Operation::AddTable(table.clone()));
     }
@@ -469,16 +455,12 @@ pub fn compare(models: &Schema, database: &Schema, ignore: &[&str]) -> Diff {
     }
 
     // 5. foreign keys that come, on the tables that stayed
-    for old in &before.tables {
-        if let Some(new) = after.table(&old.name) {
-            for fk in &new.foreign_keys {
-                if !old.foreign_keys.iter().any(|f| f.same_as(fk)) {
-                    operations.push(Operation::AddForeignKey {
-                        table: new.name.clone(),
-                        foreign_key: fk.clone(),
-                    });
-                }
-            }
+    for (old, new) in kept_tables(&before, &after) {
+        for fk in foreign_keys_only_in(new, old) {
+            operations.push(Operation::AddForeignKey {
+                table: new.name.clone(),
+                foreign_key: fk.clone(),
+            });
         }
     }
 
@@ -488,6 +470,38 @@ pub fn compare(models: &Schema, database: &Schema, ignore: &[&str]) -> Diff {
         before,
         after,
     }
+}
+
+/// The tables in both `before` and `after`, as they are in each, in the
+/// order of `before`.
+fn kept_tables<'s>(
+    before: &'s Schema,
+    after: &'s Schema,
+) -> impl Iterator<Item = (&'s Table, &'s Table)> {
+    before
+        .tables
+        .iter()
+        .filter_map(|old| after.table(&old.name).map(|new| (old, new)))
+}
+
+/// The tables of `schema` that `other` does not have, in order.
+fn tables_only_in<'s>(schema: &'s Schema, other: &Schema) -> Vec<&'s Table> {
+    schema
+        .tables
+        .iter()
+        .filter(|t| other.table(&t.name).is_none())
+        .collect()
+}
+
+/// The foreign keys of `table` that `other` has no equivalent of, in order.
+fn foreign_keys_only_in<'t>(
+    table: &'t Table,
+    other: &Table,
+) -> impl Iterator<Item = &'t ForeignKey> {
+    table
+        .foreign_keys
+        .iter()
+        .filter(|fk| !other.foreign_keys.iter().any(|f| f.same_as(fk)))
 }
 
 fn names(names: &[String]) -> String {

@@ -317,3 +317,48 @@ fn introspection_leaves_out_revchain_and_diesel_tables() {
     let names: Vec<&str> = schema.tables.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, revchain_tests::EXAMPLE_TABLES);
 }
+
+#[test]
+fn sqlite_foreign_key_without_columns_references_the_primary_key() {
+    use diesel::connection::SimpleConnection;
+    let db = TestSqlite::new();
+    let mut conn = db.conn();
+    conn.batch_execute(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY);
+         CREATE TABLE posts (id INTEGER PRIMARY KEY, author_id INTEGER REFERENCES USERS);",
+    )
+    .unwrap();
+    let schema = introspect(&mut conn, "revchain_version").unwrap();
+    let posts = schema.table("posts").unwrap();
+    assert_eq!(posts.foreign_keys.len(), 1);
+    assert_eq!(posts.foreign_keys[0].columns, ["author_id"]);
+    assert_eq!(posts.foreign_keys[0].referenced_table, "USERS");
+    assert_eq!(posts.foreign_keys[0].referenced_columns, ["id"]);
+}
+
+#[test]
+fn sqlite_foreign_key_without_columns_to_no_primary_key_is_an_error() {
+    use diesel::connection::SimpleConnection;
+    for parent in ["CREATE TABLE users (id INTEGER);", ""] {
+        let db = TestSqlite::new();
+        let mut conn = db.conn();
+        conn.batch_execute(&format!(
+            "{parent} CREATE TABLE posts (author_id INTEGER REFERENCES users);"
+        ))
+        .unwrap();
+        let error = introspect(&mut conn, "revchain_version").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cannot read the schema of the database: reading the foreign keys of `posts`"
+        );
+        let lacks = if parent.is_empty() {
+            "which is not a table of the database"
+        } else {
+            "which has no primary key"
+        };
+        assert_eq!(
+            error.source.to_string(),
+            format!("the foreign key on `author_id` names no columns of `users`, {lacks}")
+        );
+    }
+}
