@@ -41,7 +41,9 @@ pub(crate) fn expand(located: &Located, span: Span) -> syn::Result<TokenStream> 
                     ::revchain::__private::EmbeddedChain::new(#text, #index);
                 &CHAIN
             }
-            ::revchain::__private::Revisions::__embedded(chain)
+            ::revchain::__private::Revisions {
+                __source: ::revchain::__private::Source::Embedded(chain),
+            }
         }
     })
 }

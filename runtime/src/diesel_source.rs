@@ -23,7 +23,9 @@ use crate::{Revision, Revisions};
 
 /// One revision seen through diesel's `Migration` trait.
 struct DieselRevision {
-    revision: &'static Revision,
+    /// The chain (a cheap clone), and the revision's position in it.
+    revisions: Revisions,
+    position: usize,
     version: String,
     dialect: Dialect,
 }
@@ -33,11 +35,11 @@ impl fmt::Display for DieselRevision {
         write!(
             f,
             "{}",
-            self.revision
+            self.revision()
                 .dir()
                 .rsplit('/')
                 .next()
-                .unwrap_or(self.revision.id())
+                .unwrap_or(self.revision().id())
         )
     }
 }
@@ -50,11 +52,15 @@ impl MigrationName for DieselRevision {
 
 impl MigrationMetadata for DieselRevision {
     fn run_in_transaction(&self) -> bool {
-        self.revision.run_in_transaction()
+        self.revision().run_in_transaction()
     }
 }
 
 impl DieselRevision {
+    fn revision(&self) -> &Revision {
+        &self.revisions.as_slice()[self.position]
+    }
+
     fn execute<DB: Backend>(
         &self,
         conn: &mut dyn BoxableConnection<DB>,
@@ -64,16 +70,16 @@ impl DieselRevision {
         let statements = revchain_internals::sql::split(sql, self.dialect).map_err(|error| {
             format!(
                 "revision `{}`: `{}`: {error}",
-                self.revision.id(),
-                self.revision.file(file)
+                self.revision().id(),
+                self.revision().file(file)
             )
         })?;
         for statement in statements {
             conn.batch_execute(statement.text).map_err(|error| {
                 format!(
                     "revision `{}` failed at `{}` line {}: {}",
-                    self.revision.id(),
-                    self.revision.file(file),
+                    self.revision().id(),
+                    self.revision().file(file),
                     statement.line,
                     crate::migrator::database_message(&error)
                 )
@@ -85,16 +91,16 @@ impl DieselRevision {
 
 impl<DB: Backend> Migration<DB> for DieselRevision {
     fn run(&self, conn: &mut dyn BoxableConnection<DB>) -> diesel::migration::Result<()> {
-        self.execute(conn, "up.sql", self.revision.up_sql())
+        self.execute(conn, "up.sql", self.revision().up_sql())
     }
 
     fn revert(&self, conn: &mut dyn BoxableConnection<DB>) -> diesel::migration::Result<()> {
-        match self.revision.down_sql() {
+        match self.revision().down_sql() {
             Some(sql) => self.execute(conn, "down.sql", sql),
             None => Err(format!(
                 "cannot revert `{}`: it has no `{}`",
-                self.revision.id(),
-                self.revision.file("down.sql")
+                self.revision().id(),
+                self.revision().file("down.sql")
             )
             .into()),
         }
@@ -115,7 +121,7 @@ fn migrations<DB: Backend>(
 ) -> diesel::migration::Result<Vec<Box<dyn Migration<DB>>>> {
     let mut previous: Option<(String, &str)> = None;
     let mut list: Vec<Box<dyn Migration<DB>>> = Vec::with_capacity(revisions.len());
-    for revision in revisions {
+    for (position, revision) in revisions.iter().enumerate() {
         let version = diesel_version(revision.id());
         if let Some((before, before_id)) = &previous
             && version <= *before
@@ -128,7 +134,8 @@ fn migrations<DB: Backend>(
         }
         previous = Some((version.clone(), revision.id()));
         list.push(Box::new(DieselRevision {
-            revision,
+            revisions: revisions.clone(),
+            position,
             version,
             dialect,
         }));

@@ -63,9 +63,13 @@ pub use target::{MIN_PREFIX_LEN, Target};
 /// assert_eq!(REVISIONS.iter().next().and_then(|r| r.parent()), None);
 ///
 /// // A `const`, as diesel's documentation declares `embed_migrations!`,
-/// // works too, and shares the one copy of the chain.
+/// // works too, and shares the one copy of the chain; a borrow of it
+/// // lives as long as the program.
 /// const ALSO: revchain::Revisions = revchain::embed_revisions!("../migrations");
 /// assert_eq!(ALSO.head().map(|r| r.id()), REVISIONS.head().map(|r| r.id()));
+/// let migrator = revchain::Migrator::new(&ALSO);
+/// let head: &'static revchain::Revision = ALSO.head().unwrap();
+/// assert_eq!(migrator.revisions().head().map(|r| r.id()), Some(head.id()));
 /// ```
 ///
 /// A fork, a missing parent, a second root, a cycle, a duplicate id, a stale
@@ -86,5 +90,5 @@ pub fn upgrade_to_head<C: MigrationConnection>(
 /// What `embed_revisions!` expands to. Not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::revisions::{EmbeddedChain, Revisions};
+    pub use crate::revisions::{EmbeddedChain, Revisions, Source};
 }

@@ -9,9 +9,9 @@ use crate::error::Direction;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
     /// The revision id.
-    pub id: &'static str,
+    pub id: String,
     /// Its message.
-    pub message: &'static str,
+    pub message: String,
     /// Which file ran.
     pub direction: Direction,
     /// How long its SQL and bookkeeping took.
@@ -25,9 +25,13 @@ pub enum Progress {
     /// lock, so it really runs).
     Starting {
         /// The revision id.
-        id: &'static str,
+        id: String,
         /// Which way.
         direction: Direction,
+        /// Its parent's id (`None` for the root).
+        parent: Option<String>,
+        /// Its message.
+        message: String,
     },
     /// A revision finished, bookkeeping included.
     Finished(Step),
@@ -45,7 +49,7 @@ pub struct Report {
     pub steps: Vec<Step>,
     /// Revisions recorded as applied because diesel_migrations had applied
     /// them (`__diesel_schema_migrations`).
-    pub adopted: Vec<&'static str>,
+    pub adopted: Vec<String>,
 }
 
 impl Report {
@@ -61,9 +65,9 @@ pub struct Status {
     /// The database's revision (`None`: base, or never migrated).
     pub current: Option<String>,
     /// The embedded head.
-    pub head: Option<&'static str>,
+    pub head: Option<String>,
     /// The revisions an `upgrade head` would apply, oldest first.
-    pub pending: Vec<&'static str>,
+    pub pending: Vec<String>,
     /// Whether `current` is a revision of the embedded chain.
     pub known: bool,
     /// The revision that failed partway, if the database is dirty.
@@ -86,7 +90,7 @@ fn shown(revision: Option<&str>) -> String {
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let current = shown(self.current.as_deref());
-        let head = shown(self.head);
+        let head = shown(self.head.as_deref());
         if let Some(dirty) = &self.dirty {
             return write!(
                 f,

@@ -1,21 +1,25 @@
-//! The embedded chain: [`Revisions`] and each [`Revision`] in it.
+//! The chain: [`Revisions`] and each [`Revision`] in it.
 //!
 //! `embed_revisions!` writes the chain in its packed form
 //! (`revchain_internals::packed`): the SQL as one string and a compact index.
 //! It is read back into [`Revision`]s the first time it is used, once per
-//! process, and kept for the rest of it. Checksums are computed from the
-//! embedded SQL the first time one is asked for; the head's chain digest is
-//! embedded, so that [`Migrator::is_at_head`](crate::Migrator::is_at_head)
-//! hashes nothing.
+//! process, into the `static` the macro declares. Checksums are computed
+//! from the embedded SQL the first time one is asked for; the head's chain
+//! digest is embedded, so that
+//! [`Migrator::is_at_head`](crate::Migrator::is_at_head) hashes nothing.
+//!
+//! [`Revisions::load`] reads a directory at run time into a chain that owns
+//! its memory and frees it when the last clone is dropped.
 
+use std::borrow::Cow;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use revchain_internals::packed;
+use revchain_internals::{LoadedRevision, packed};
 
 use crate::Checksum;
 
-/// One revision of an embedded chain.
+/// One revision of a chain.
 ///
 /// ```
 /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
@@ -25,38 +29,53 @@ use crate::Checksum;
 /// assert!(root.up_sql().contains("CREATE TABLE"));
 /// ```
 pub struct Revision {
-    id: &'static str,
-    parent: Option<&'static str>,
-    message: &'static str,
-    dir: &'static str,
-    up_sql: &'static str,
-    down_sql: Option<&'static str>,
+    id: String,
+    parent: Option<String>,
+    message: String,
+    dir: String,
+    /// Borrowed from the binary for an embedded chain, owned for a loaded
+    /// one.
+    up_sql: Cow<'static, str>,
+    down_sql: Option<Cow<'static, str>>,
     run_in_transaction: bool,
-    position: usize,
-    chain: &'static Shared,
+    digests: Digests,
+}
+
+/// Where a revision's checksum and chain digest come from.
+enum Digests {
+    /// An embedded chain's: computed for the whole chain on first use.
+    Embedded {
+        chain: &'static Shared,
+        position: usize,
+    },
+    /// A loaded chain's: computed when the directory was read.
+    Known {
+        checksum: Checksum,
+        chain_digest: Checksum,
+    },
 }
 
 impl Revision {
     /// The id: the directory name before the first `_`.
-    pub fn id(&self) -> &'static str {
-        self.id
+    pub fn id(&self) -> &str {
+        &self.id
     }
 
     /// The parent's id, or `None` for the root.
-    pub fn parent(&self) -> Option<&'static str> {
-        self.parent
+    pub fn parent(&self) -> Option<&str> {
+        self.parent.as_deref()
     }
 
     /// `message` from `metadata.toml`, or the directory's slug with `_` read
     /// as spaces.
-    pub fn message(&self) -> &'static str {
-        self.message
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     /// The revision directory as it was named at compile time, relative to the
     /// crate, such as `migrations/2026-11-24-093000_create_users`.
-    pub fn dir(&self) -> &'static str {
-        self.dir
+    pub fn dir(&self) -> &str {
+        &self.dir
     }
 
     /// The path of one of the revision's files, for messages:
@@ -66,14 +85,14 @@ impl Revision {
     }
 
     /// The contents of `up.sql`, byte for byte.
-    pub fn up_sql(&self) -> &'static str {
-        self.up_sql
+    pub fn up_sql(&self) -> &str {
+        &self.up_sql
     }
 
     /// The contents of `down.sql`, or `None` if the revision cannot be
     /// reverted.
-    pub fn down_sql(&self) -> Option<&'static str> {
-        self.down_sql
+    pub fn down_sql(&self) -> Option<&str> {
+        self.down_sql.as_deref()
     }
 
     /// Whether the revision runs inside a transaction (`run_in_transaction`,
@@ -85,20 +104,27 @@ impl Revision {
     /// SHA-256 of `up.sql` with CRLF line endings read as LF; see
     /// [`revision_checksum`](crate::revision_checksum).
     ///
-    /// The first call on a chain hashes every revision's `up.sql` once.
+    /// The first call on an embedded chain hashes every revision's `up.sql`
+    /// once.
     pub fn checksum(&self) -> Checksum {
-        self.chain.digests()[self.position].0
+        match &self.digests {
+            Digests::Embedded { chain, position } => chain.digests()[*position].0,
+            Digests::Known { checksum, .. } => *checksum,
+        }
     }
 
     /// The digest of the chain from the root up to this revision; see
     /// [`chain_digest`](crate::chain_digest).
     ///
-    /// The head's is embedded; the first call for another revision hashes
-    /// every revision's `up.sql` once.
+    /// An embedded head's is embedded; the first call for another revision
+    /// of an embedded chain hashes every revision's `up.sql` once.
     pub fn chain_digest(&self) -> Checksum {
-        match self.chain.head_digest {
-            Some(digest) if self.position + 1 == self.chain.revisions().len() => digest,
-            _ => self.chain.digests()[self.position].1,
+        match &self.digests {
+            Digests::Embedded { chain, position } => match chain.head_digest() {
+                Some(digest) if position + 1 == chain.revisions().len() => digest,
+                _ => chain.digests()[*position].1,
+            },
+            Digests::Known { chain_digest, .. } => *chain_digest,
         }
     }
 }
@@ -115,13 +141,36 @@ impl fmt::Debug for Revision {
     }
 }
 
-/// What one chain's revisions share, allocated once per chain and never
-/// freed: the revisions point back to it for their checksums.
-struct Shared {
-    revisions: OnceLock<Box<[Revision]>>,
+/// The revisions of a chain, and their positions sorted by id.
+struct Indexed {
+    revisions: Box<[Revision]>,
     /// Positions sorted by id, for [`Revisions::get`].
-    by_id: OnceLock<Box<[u32]>>,
-    head_digest: Option<Checksum>,
+    by_id: Box<[usize]>,
+}
+
+impl Indexed {
+    fn new(revisions: Vec<Revision>) -> Self {
+        let mut by_id: Vec<usize> = (0..revisions.len()).collect();
+        by_id.sort_by(|&a, &b| revisions[a].id.cmp(&revisions[b].id));
+        Indexed {
+            revisions: revisions.into_boxed_slice(),
+            by_id: by_id.into_boxed_slice(),
+        }
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.by_id
+            .binary_search_by(|&index| self.revisions[index].id.as_str().cmp(id))
+            .ok()
+            .map(|found| self.by_id[found])
+    }
+}
+
+/// An embedded chain once unpacked, in the `static` of its
+/// `embed_revisions!`: the revisions point back to it for their checksums.
+struct Shared {
+    /// The revisions, and the head's chain digest.
+    unpacked: OnceLock<(Indexed, Option<Checksum>)>,
     /// `(checksum, chain digest)` of every revision, computed when first
     /// needed.
     digests: OnceLock<Box<[(Checksum, Checksum)]>>,
@@ -129,7 +178,13 @@ struct Shared {
 
 impl Shared {
     fn revisions(&self) -> &[Revision] {
-        self.revisions.get().map_or(&[], |revisions| revisions)
+        self.unpacked
+            .get()
+            .map_or(&[], |(indexed, _)| &indexed.revisions)
+    }
+
+    fn head_digest(&self) -> Option<Checksum> {
+        self.unpacked.get().and_then(|(_, digest)| *digest)
     }
 
     fn digests(&self) -> &[(Checksum, Checksum)] {
@@ -138,9 +193,12 @@ impl Shared {
             self.revisions()
                 .iter()
                 .map(|revision| {
-                    let checksum = revchain_internals::revision_checksum(revision.up_sql);
-                    let digest =
-                        revchain_internals::chain_digest(previous.as_ref(), revision.id, &checksum);
+                    let checksum = revchain_internals::revision_checksum(&revision.up_sql);
+                    let digest = revchain_internals::chain_digest(
+                        previous.as_ref(),
+                        &revision.id,
+                        &checksum,
+                    );
                     previous = Some(digest);
                     (checksum, digest)
                 })
@@ -149,74 +207,13 @@ impl Shared {
     }
 }
 
-/// The strings of one revision, before they are moved into the chain's one
-/// allocation.
-struct Texts<'a> {
-    dir: &'a str,
-    id_start: usize,
-    id_len: usize,
-    message: &'a str,
-    up_sql: &'static str,
-    down_sql: Option<&'static str>,
-    run_in_transaction: bool,
-}
-
-/// Builds a chain: its strings go into one allocation, kept for the process.
-fn build(
-    revisions: Vec<Texts<'_>>,
-    head_digest: Option<Checksum>,
-    digests: Option<Box<[(Checksum, Checksum)]>>,
-) -> &'static Shared {
-    let mut arena = String::with_capacity(
-        revisions
-            .iter()
-            .map(|texts| texts.dir.len() + texts.message.len())
-            .sum(),
-    );
-    let mut ranges = Vec::with_capacity(revisions.len());
-    for texts in &revisions {
-        let dir = arena.len();
-        arena.push_str(texts.dir);
-        let message = arena.len();
-        arena.push_str(texts.message);
-        ranges.push((dir, message, arena.len()));
-    }
-    let arena: &'static str = Box::leak(arena.into_boxed_str());
-    let shared: &'static Shared = Box::leak(Box::new(Shared {
-        revisions: OnceLock::new(),
-        by_id: OnceLock::new(),
-        head_digest,
-        digests: digests.map_or_else(OnceLock::new, OnceLock::from),
-    }));
-    let mut built: Vec<Revision> = Vec::with_capacity(revisions.len());
-    for (position, (texts, (dir, message, end))) in revisions.iter().zip(ranges).enumerate() {
-        let id_start = dir + texts.id_start;
-        built.push(Revision {
-            id: &arena[id_start..id_start + texts.id_len],
-            parent: built.last().map(|previous| previous.id),
-            message: &arena[message..end],
-            dir: &arena[dir..message],
-            up_sql: texts.up_sql,
-            down_sql: texts.down_sql,
-            run_in_transaction: texts.run_in_transaction,
-            position,
-            chain: shared,
-        });
-    }
-    let mut by_id: Vec<u32> = (0..built.len() as u32).collect();
-    by_id.sort_by(|a, b| built[*a as usize].id.cmp(built[*b as usize].id));
-    let _ = shared.revisions.set(built.into_boxed_slice());
-    let _ = shared.by_id.set(by_id.into_boxed_slice());
-    shared
-}
-
 /// A chain as `embed_revisions!` writes it into the binary, read back on
 /// first use. Not part of the public API.
 #[doc(hidden)]
 pub struct EmbeddedChain {
     text: &'static str,
     index: &'static [u8],
-    shared: OnceLock<&'static Shared>,
+    shared: Shared,
 }
 
 impl EmbeddedChain {
@@ -225,44 +222,58 @@ impl EmbeddedChain {
         EmbeddedChain {
             text,
             index,
-            shared: OnceLock::new(),
+            shared: Shared {
+                unpacked: OnceLock::new(),
+                digests: OnceLock::new(),
+            },
         }
     }
 
-    fn shared(&'static self) -> &'static Shared {
-        self.shared
-            .get_or_init(|| match packed::unpack(self.text, self.index) {
-                Ok(unpacked) => {
-                    let revisions = unpacked
+    fn indexed(&'static self) -> &'static Indexed {
+        let shared = &self.shared;
+        let (indexed, _) = shared.unpacked.get_or_init(|| {
+            match packed::unpack(self.text, self.index) {
+                Ok(chain) => {
+                    let revisions = chain
                         .revisions
-                        .iter()
-                        .map(|revision| Texts {
-                            dir: &revision.dir,
-                            id_start: revision.dir.len() - revision.dir_name.len(),
-                            id_len: revision.id.len(),
-                            message: &revision.message,
-                            up_sql: revision.up_sql,
-                            down_sql: revision.down_sql,
+                        .into_iter()
+                        .enumerate()
+                        .map(|(position, revision)| Revision {
+                            id: revision.id,
+                            parent: revision.parent,
+                            message: revision.message,
+                            dir: revision.dir,
+                            up_sql: Cow::Borrowed(revision.up_sql),
+                            down_sql: revision.down_sql.map(Cow::Borrowed),
                             run_in_transaction: revision.run_in_transaction,
+                            digests: Digests::Embedded {
+                                chain: shared,
+                                position,
+                            },
                         })
                         .collect();
-                    build(revisions, unpacked.head_digest, None)
+                    (Indexed::new(revisions), chain.head_digest)
                 }
-                // `embed_revisions!` unpacks what it writes before writing it,
-                // and `revchain` pins the exact `revchain-macros` version, so
-                // the two cannot disagree: this is a bug in revchain.
+                // `embed_revisions!` unpacks what it writes before writing
+                // it, and `revchain` pins the exact `revchain-macros`
+                // version, so the two cannot disagree: this is a bug in
+                // revchain.
                 #[allow(clippy::panic)]
                 Err(error) => panic!("{error}"),
-            })
+            }
+        });
+        indexed
     }
 }
 
 /// A linear chain of revisions, from the root to the head, as embedded by
-/// [`embed_revisions!`](crate::embed_revisions).
+/// [`embed_revisions!`](crate::embed_revisions) or read by
+/// [`Revisions::load`].
 ///
-/// Declare it as a `static` (or a `const`, as diesel's documentation does
-/// for `embed_migrations!`: both work, and the chain is read once per
-/// process either way).
+/// Declare an embedded chain as a `static` (or a `const`, as diesel's
+/// documentation does for `embed_migrations!`: both work, and the chain is
+/// read once per process either way). Cloning a chain is cheap: the
+/// revisions are shared.
 ///
 /// ```
 /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
@@ -272,29 +283,33 @@ impl EmbeddedChain {
 /// assert_eq!(REVISIONS.iter().last().map(|r| r.id()), Some(head.id()));
 /// assert!(REVISIONS.len() >= 6);
 /// ```
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Revisions {
-    source: Source,
+    /// Public only for `embed_revisions!`'s expansion, which builds the
+    /// value in place so that a `const` of it can be borrowed for
+    /// `'static`. Not public API.
+    #[doc(hidden)]
+    pub __source: Source,
 }
 
-#[derive(Clone, Copy)]
-enum Source {
+/// Where a [`Revisions`] comes from. Not public API.
+#[doc(hidden)]
+#[derive(Clone)]
+pub enum Source {
     /// `embed_revisions!`: a function returning the chain's `static`, so
     /// that the expansion also works in a `const`.
     Embedded(fn() -> &'static EmbeddedChain),
     /// [`Revisions::load`].
-    Loaded(&'static Shared),
+    Loaded(Arc<LoadedChain>),
+    /// [`Revisions::empty`].
     Empty,
 }
 
-impl Revisions {
-    #[doc(hidden)]
-    pub const fn __embedded(chain: fn() -> &'static EmbeddedChain) -> Self {
-        Revisions {
-            source: Source::Embedded(chain),
-        }
-    }
+/// A chain [`Revisions::load`] read. Not public API.
+#[doc(hidden)]
+pub struct LoadedChain(Indexed);
 
+impl Revisions {
     /// A chain without any revision.
     ///
     /// ```
@@ -302,14 +317,14 @@ impl Revisions {
     /// ```
     pub const fn empty() -> Self {
         Revisions {
-            source: Source::Empty,
+            __source: Source::Empty,
         }
     }
 
-    fn shared(&self) -> Option<&'static Shared> {
-        match self.source {
-            Source::Embedded(chain) => Some(chain().shared()),
-            Source::Loaded(shared) => Some(shared),
+    fn indexed(&self) -> Option<&Indexed> {
+        match &self.__source {
+            Source::Embedded(chain) => Some(chain().indexed()),
+            Source::Loaded(loaded) => Some(&loaded.0),
             Source::Empty => None,
         }
     }
@@ -325,42 +340,34 @@ impl Revisions {
     }
 
     /// The revisions from the root to the head.
-    pub fn iter(&self) -> std::slice::Iter<'static, Revision> {
+    pub fn iter(&self) -> std::slice::Iter<'_, Revision> {
         self.as_slice().iter()
     }
 
     /// The revisions from the root to the head, as a slice.
-    pub fn as_slice(&self) -> &'static [Revision] {
-        self.shared().map_or(&[], Shared::revisions)
+    pub fn as_slice(&self) -> &[Revision] {
+        self.indexed().map_or(&[], |indexed| &indexed.revisions)
     }
 
     /// The newest revision, or `None` for an empty chain.
-    pub fn head(&self) -> Option<&'static Revision> {
+    pub fn head(&self) -> Option<&Revision> {
         self.as_slice().last()
     }
 
     /// The revision with exactly this id, found by binary search.
-    pub fn get(&self, id: &str) -> Option<&'static Revision> {
+    pub fn get(&self, id: &str) -> Option<&Revision> {
         self.position(id).map(|index| &self.as_slice()[index])
     }
 
     /// The position of the revision with this id, counting from the root at 0.
     pub fn position(&self, id: &str) -> Option<usize> {
-        let shared = self.shared()?;
-        let revisions = shared.revisions();
-        let by_id = shared.by_id.get()?;
-        by_id
-            .binary_search_by(|&index| revisions[index as usize].id.cmp(id))
-            .ok()
-            .map(|found| by_id[found] as usize)
+        self.indexed()?.position(id)
     }
-}
 
-impl Revisions {
     /// Reads and checks a migrations directory at run time, with the same
-    /// code and messages as `embed_revisions!` at compile time, and keeps the
-    /// chain for the rest of the process (its memory is never freed, like
-    /// the embedded chain's). Paths in messages start with `display`.
+    /// code and messages as `embed_revisions!` at compile time. Paths in
+    /// messages start with `display`. The chain owns what it read, and frees
+    /// it when the last clone is dropped.
     ///
     /// This is what the `revchain` command uses for `--dir`.
     ///
@@ -371,38 +378,33 @@ impl Revisions {
     pub fn load(
         dir: &std::path::Path,
         display: &str,
-    ) -> Result<&'static Revisions, revchain_internals::Defects> {
-        let chain = revchain_internals::load(dir, display)?;
-        let leak = |text: &str| -> &'static str { Box::leak(Box::from(text)) };
-        let revisions = chain
-            .revisions()
-            .iter()
-            .map(|loaded| Texts {
-                dir: &loaded.dir,
-                id_start: loaded.dir.len() - loaded.dir_name.len(),
-                id_len: loaded.id.len(),
-                message: &loaded.message,
-                up_sql: leak(&loaded.up_sql),
-                down_sql: loaded.down_sql.as_deref().map(leak),
+    ) -> Result<Revisions, revchain_internals::Defects> {
+        let revisions = revchain_internals::load(dir, display)?
+            .into_revisions()
+            .into_iter()
+            .map(|loaded: LoadedRevision| Revision {
+                id: loaded.id,
+                parent: loaded.parent,
+                message: loaded.message,
+                dir: loaded.dir,
+                up_sql: Cow::Owned(loaded.up_sql),
+                down_sql: loaded.down_sql.map(Cow::Owned),
                 run_in_transaction: loaded.run_in_transaction,
+                digests: Digests::Known {
+                    checksum: loaded.checksum,
+                    chain_digest: loaded.chain_digest,
+                },
             })
             .collect();
-        let digests = chain
-            .revisions()
-            .iter()
-            .map(|loaded| (loaded.checksum, loaded.chain_digest))
-            .collect();
-        let head_digest = chain.head().map(|head| head.chain_digest);
-        let shared = build(revisions, head_digest, Some(digests));
-        Ok(Box::leak(Box::new(Revisions {
-            source: Source::Loaded(shared),
-        })))
+        Ok(Revisions {
+            __source: Source::Loaded(Arc::new(LoadedChain(Indexed::new(revisions)))),
+        })
     }
 }
 
-impl IntoIterator for &Revisions {
-    type Item = &'static Revision;
-    type IntoIter = std::slice::Iter<'static, Revision>;
+impl<'a> IntoIterator for &'a Revisions {
+    type Item = &'a Revision;
+    type IntoIter = std::slice::Iter<'a, Revision>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
@@ -414,5 +416,44 @@ impl fmt::Debug for Revisions {
         f.debug_list()
             .entries(self.iter().map(Revision::id))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use std::sync::Arc;
+
+    use super::{Revisions, Source};
+
+    fn example() -> Revisions {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+        Revisions::load(&dir, "migrations").unwrap()
+    }
+
+    #[test]
+    fn a_loaded_chain_is_freed_with_its_last_clone() {
+        let revisions = example();
+        let Source::Loaded(loaded) = &revisions.__source else {
+            panic!("`load` returns a loaded chain");
+        };
+        let weak = Arc::downgrade(loaded);
+        let clone = revisions.clone();
+        drop(revisions);
+        assert!(weak.upgrade().is_some(), "the clone keeps the chain");
+        assert!(clone.head().is_some());
+        drop(clone);
+        assert!(weak.upgrade().is_none(), "the chain was not freed");
+    }
+
+    #[test]
+    fn loading_twice_shares_nothing_and_reads_the_same_chain() {
+        let (a, b) = (example(), example());
+        let ids = |r: &Revisions| r.iter().map(|r| r.id().to_owned()).collect::<Vec<_>>();
+        assert_eq!(ids(&a), ids(&b));
+        assert!(!std::ptr::eq(a.as_slice(), b.as_slice()));
+        let digests = |r: &Revisions| r.iter().map(|r| r.chain_digest()).collect::<Vec<_>>();
+        assert_eq!(digests(&a), digests(&b));
     }
 }

@@ -96,6 +96,11 @@ impl Chain {
         &self.revisions
     }
 
+    /// The revisions, from the root to the head, taken out of the chain.
+    pub fn into_revisions(self) -> Vec<LoadedRevision> {
+        self.revisions
+    }
+
     /// The newest revision, or `None` for an empty history.
     pub fn head(&self) -> Option<&LoadedRevision> {
         self.revisions.last()

@@ -130,7 +130,7 @@ fn case(name: &str) -> (String, &'static str) {
 }
 
 /// A copy of the fixture history with `migration` as revision `2`.
-fn history_with(migration: &Migration) -> (tempfile::TempDir, &'static Revisions) {
+fn history_with(migration: &Migration) -> (tempfile::TempDir, Revisions) {
     let dir = tempfile::tempdir().unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/library/migrations");
     let first = dir.path().join("1_create_library");
@@ -152,7 +152,7 @@ fn history_with(migration: &Migration) -> (tempfile::TempDir, &'static Revisions
     (dir, revisions)
 }
 
-fn base() -> &'static Revisions {
+fn base() -> Revisions {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/library/migrations");
     Revisions::load(&fixture, "migrations").unwrap_or_else(|e| panic!("{e}"))
 }
@@ -165,7 +165,7 @@ fn round_trip<C: MigrationConnection + Introspect>(conn: &mut C, dialect: Dialec
     let (source, expected) = case(name);
     let models = parse_str(&source, name).unwrap_or_else(|e| panic!("{e}"));
 
-    Migrator::new(base()).upgrade(conn, "head").unwrap();
+    Migrator::new(&base()).upgrade(conn, "head").unwrap();
     let before = read(conn);
     let diff = compare(&models, &before, &[]);
     assert_eq!(
@@ -188,7 +188,7 @@ fn round_trip<C: MigrationConnection + Introspect>(conn: &mut C, dialect: Dialec
     );
 
     let (_dir, revisions) = history_with(&migration);
-    let migrator = Migrator::new(revisions);
+    let migrator = Migrator::new(&revisions);
     migrator
         .upgrade(conn, "head")
         .unwrap_or_else(|e| panic!("upgrade failed: {e}\n{shown}"));

@@ -31,7 +31,7 @@ pub(crate) struct Comparison {
     /// The models' file, as shown.
     pub(crate) schema: String,
     /// The head the scratch database was upgraded to.
-    pub(crate) head: Option<&'static str>,
+    pub(crate) head: Option<String>,
 }
 
 /// Reads the models (`explicit`, else `schema` of the config files, else
@@ -56,7 +56,7 @@ pub(crate) fn compare_with_head(
 
     let revisions = match &session.source {
         Source::Dir { path, .. } if !path.exists() => &EMPTY,
-        _ => session.revisions()?,
+        _ => &session.revisions()?,
     };
     let url = session.find_database_url()?;
     // Without a URL, the scratch database is a SQLite file.
@@ -114,6 +114,6 @@ pub(crate) fn compare_with_head(
         diff: compare(&models, &database, &ignore),
         dialect,
         schema: shown,
-        head: revisions.head().map(crate::Revision::id),
+        head: revisions.head().map(|head| head.id().to_owned()),
     })
 }

@@ -79,7 +79,7 @@ fn bare_delta(text: &str) -> Option<i64> {
 /// The database's position in the chain, refusing a revision it lacks.
 fn current_position(
     session: &mut Session<'_>,
-    revisions: &'static Revisions,
+    revisions: &Revisions,
 ) -> Result<Option<usize>, CliError> {
     let migrator = session.migrator(revisions);
     let (connection, _) = session.connection()?;
@@ -99,7 +99,7 @@ fn current_position(
 /// `relative_to` gives the position a bare `±N` counts from.
 fn resolve(
     session: &mut Session<'_>,
-    revisions: &'static Revisions,
+    revisions: &Revisions,
     text: &str,
     relative_to: Option<Option<usize>>,
 ) -> Result<Option<usize>, CliError> {
@@ -182,7 +182,7 @@ impl Listed<'_> {
 }
 
 fn history(session: &mut Session<'_>, args: &HistoryArgs) -> Result<(), CliError> {
-    let revisions = session.revisions()?;
+    let revisions = &session.revisions()?;
     let range = match &args.rev_range {
         None => revisions.as_slice(),
         Some(range) => history_range(session, revisions, range)?,
@@ -235,11 +235,11 @@ fn history(session: &mut Session<'_>, args: &HistoryArgs) -> Result<(), CliError
 /// Resolves `START:END` to the revisions from START to END, both included
 /// (none for base), Alembic's way: `-N` at the start counts down from the
 /// end, `+N` at the end counts up from the start.
-fn history_range(
+fn history_range<'r>(
     session: &mut Session<'_>,
-    revisions: &'static Revisions,
+    revisions: &'r Revisions,
     range: &str,
-) -> Result<&'static [Revision], CliError> {
+) -> Result<&'r [Revision], CliError> {
     let Some((start, end)) = range.trim().split_once(':') else {
         return Err(CliError::message(
             format!("invalid history range `{range}`"),
@@ -295,7 +295,7 @@ fn history_range(
 }
 
 fn heads(session: &mut Session<'_>) -> Result<(), CliError> {
-    let revisions = session.revisions()?;
+    let revisions = &session.revisions()?;
     let head = revisions.head();
     if session.output.json() {
         session.output.print_json(&json!({
@@ -313,7 +313,7 @@ fn heads(session: &mut Session<'_>) -> Result<(), CliError> {
 }
 
 fn show(session: &mut Session<'_>, args: &ShowArgs) -> Result<(), CliError> {
-    let revisions = session.revisions()?;
+    let revisions = &session.revisions()?;
     let Some(position) = resolve(session, revisions, &args.rev, None)? else {
         return Err(CliError::message(
             format!(
@@ -382,7 +382,7 @@ fn check(session: &mut Session<'_>, args: &CheckArgs) -> Result<(), CliError> {
                     format!(
                         "`{}` and the database at {} differ: write a revision with `revchain revision -m MESSAGE --autogenerate`, or change the models back",
                         comparison.schema,
-                        sentence_name(comparison.head)
+                        sentence_name(comparison.head.as_deref())
                     ),
                 ));
             }
@@ -408,13 +408,13 @@ fn check(session: &mut Session<'_>, args: &CheckArgs) -> Result<(), CliError> {
     let ok = session.output.paint("ok:", Style::Ok);
     session
         .output
-        .print(&format!("{ok} {}", chain_summary(revisions)))?;
+        .print(&format!("{ok} {}", chain_summary(&revisions)))?;
     match &comparison {
         None => Ok(()),
         Some(comparison) => session.output.print(&format!(
             "{ok} no new upgrade operations detected: `{}` matches the database at {}",
             comparison.schema,
-            sentence_name(comparison.head)
+            sentence_name(comparison.head.as_deref())
         )),
     }
 }
@@ -435,7 +435,7 @@ fn status_json(status: &Status, url: &str) -> Value {
 }
 
 fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError> {
-    let revisions = session.revisions()?;
+    let revisions = &session.revisions()?;
     let migrator = session.migrator(revisions);
     let (connection, url) = session.connection()?;
     let status = with_connection!(connection, |conn| migrator.status(conn))?;
@@ -456,7 +456,7 @@ fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError
         };
         if !status.known {
             mark("(unknown)", Style::Warning);
-        } else if status.head == Some(id.as_str()) {
+        } else if status.head.as_ref() == Some(id) {
             mark("(head)", Style::Head);
         }
         if status.dirty.is_some() {
@@ -488,7 +488,7 @@ fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError
 }
 
 fn verify(session: &mut Session<'_>) -> Result<(), CliError> {
-    let revisions = session.revisions()?;
+    let revisions = &session.revisions()?;
     let migrator = session.migrator(revisions);
     let (connection, _) = session.connection()?;
     with_connection!(connection, |conn| migrator.verify(conn))?;
@@ -522,20 +522,23 @@ fn report_json(report: &Report) -> Value {
 
 /// Prints `Running upgrade A -> B, message` when a revision starts, and its
 /// duration when it ends.
-fn progress(output: &Output, revisions: &'static Revisions) -> impl FnMut(Progress) {
+fn progress(output: &Output) -> impl FnMut(Progress) {
     move |event| match event {
-        Progress::Starting { id, direction } => {
-            let Some(revision) = revisions.get(id) else {
-                return;
-            };
+        Progress::Starting {
+            id,
+            direction,
+            parent,
+            message,
+        } => {
+            let parent = alembic_name(parent.as_deref());
             let (from, to) = match direction {
-                Direction::Up => (alembic_name(revision.parent()), id),
-                Direction::Down => (id, alembic_name(revision.parent())),
+                Direction::Up => (parent, id.as_str()),
+                Direction::Down => (id.as_str(), parent),
             };
             output.start_line(&format!(
                 "Running {} {from} -> {to}, {}",
                 verb(direction),
-                first_line(revision.message())
+                first_line(&message)
             ));
         }
         Progress::Finished(step) => {
@@ -556,13 +559,13 @@ fn migrate(
         return super::script::migrate_sql(session, direction, target, steps.single_transaction);
     }
     refuse_range(target, verb(direction))?;
-    let revisions = session.revisions()?;
+    let revisions = &session.revisions()?;
     let migrator = session
         .migrator(revisions)
         .single_transaction(steps.single_transaction);
     let output = session.output;
     let (connection, _) = session.connection()?;
-    let mut progress = progress(output, revisions);
+    let mut progress = progress(output);
     let report = with_connection!(connection, |conn| match direction {
         Direction::Up => migrator.upgrade_with_progress(conn, target, &mut progress),
         Direction::Down => migrator.downgrade_with_progress(conn, target, &mut progress),
@@ -628,7 +631,7 @@ fn stamp(session: &mut Session<'_>, args: &StampArgs) -> Result<(), CliError> {
         return super::script::stamp_sql(session, &args.target, args.purge);
     }
     refuse_range(&args.target, "stamp")?;
-    let revisions = session.revisions()?;
+    let revisions = &session.revisions()?;
     let migrator = session.migrator(revisions);
     let (connection, _) = session.connection()?;
     let report = with_connection!(connection, |conn| migrator.stamp(

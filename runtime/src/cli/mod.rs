@@ -271,7 +271,7 @@ enum Source {
     Dir {
         path: PathBuf,
         display: String,
-        loaded: Option<&'static Revisions>,
+        loaded: Option<Revisions>,
     },
 }
 
@@ -322,24 +322,25 @@ impl<'a> Session<'a> {
     }
 
     /// The chain, checked: embedded (the compiler checked it), or read from
-    /// the directory with the compiler's rules, on first use only.
-    fn chain(&mut self) -> Result<&'static Revisions, Defects> {
+    /// the directory with the compiler's rules, on first use only. A cheap
+    /// clone, so that the session stays free to open its connection.
+    fn chain(&mut self) -> Result<Revisions, Defects> {
         match &mut self.source {
-            Source::Embedded(revisions) => Ok(revisions),
+            Source::Embedded(revisions) => Ok((*revisions).clone()),
             Source::Dir {
                 loaded: Some(revisions),
                 ..
-            } => Ok(revisions),
+            } => Ok(revisions.clone()),
             Source::Dir {
                 path,
                 display,
                 loaded,
-            } => Ok(*loaded.insert(Revisions::load(path, display)?)),
+            } => Ok(loaded.insert(Revisions::load(path, display)?).clone()),
         }
     }
 
     /// The chain, as [`Self::chain`], with a missing directory told as such.
-    fn revisions(&mut self) -> Result<&'static Revisions, CliError> {
+    fn revisions(&mut self) -> Result<Revisions, CliError> {
         let chain = self.chain();
         chain.map_err(|defects| match &self.source {
             Source::Dir { path, display, .. }
@@ -357,7 +358,7 @@ impl<'a> Session<'a> {
     }
 
     /// A migrator with the configured version table.
-    fn migrator(&self, revisions: &'static Revisions) -> Migrator<'static> {
+    fn migrator<'r>(&self, revisions: &'r Revisions) -> Migrator<'r> {
         let table = self
             .settings
             .version_table

@@ -76,7 +76,7 @@ pub(crate) fn revision(session: &mut Session<'_>, args: &RevisionArgs) -> Result
                 session.output.print(&format!(
                     "no changes in schema detected: `{}` matches the database at {}; nothing written",
                     comparison.schema,
-                    super::commands::sentence_name(comparison.head)
+                    super::commands::sentence_name(comparison.head.as_deref())
                 ))
             };
         }

@@ -31,9 +31,9 @@ fn dialect(session: &Session<'_>) -> Result<Dialect, CliError> {
 /// dialect of `--dialect` or of the database URL.
 fn write(
     session: &mut Session<'_>,
-    build: impl FnOnce(Migrator<'static>, Dialect) -> Result<String, crate::Error>,
+    build: impl FnOnce(Migrator<'_>, Dialect) -> Result<String, crate::Error>,
 ) -> Result<(), CliError> {
-    let revisions = session.revisions()?;
+    let revisions = &session.revisions()?;
     let dialect = dialect(session)?;
     let script = build(session.migrator(revisions), dialect)?;
     if session.output.json() {

@@ -19,7 +19,7 @@ pub(crate) fn diesel_version(id: &str) -> String {
     id.replace('-', "")
 }
 
-impl Migrator<'_> {
+impl<'r> Migrator<'r> {
     /// Counts the revisions diesel_migrations recorded as applied, the first
     /// time revchain sees a database, and records them; returns their ids.
     pub(super) fn adopt_diesel<C: MigrationConnection>(
@@ -27,7 +27,7 @@ impl Migrator<'_> {
         conn: &mut C,
         bk: &Bookkeeping,
         state: &mut State,
-    ) -> Result<Vec<&'static str>, Error> {
+    ) -> Result<Vec<String>, Error> {
         if state.revision.is_some() || state.dirty.is_some() {
             return Ok(Vec::new());
         }
@@ -82,14 +82,14 @@ impl Migrator<'_> {
         })?;
         *state = required_state(conn, bk)?;
         Ok(if recorded {
-            adopted.iter().map(|r| r.id()).collect()
+            adopted.iter().map(|r| r.id().to_owned()).collect()
         } else {
             Vec::new()
         })
     }
 
     /// The revisions diesel applied, which must be a prefix of the chain.
-    fn adoptable(&self, applied: &HashSet<String>) -> Result<&'static [Revision], Error> {
+    fn adoptable(&self, applied: &HashSet<String>) -> Result<&'r [Revision], Error> {
         let chain = self.revisions().as_slice();
         let is_applied = |revision: &Revision| applied.contains(&diesel_version(revision.id()));
         let prefix = chain.iter().take_while(|r| is_applied(r)).count();

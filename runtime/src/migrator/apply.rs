@@ -18,7 +18,7 @@ use crate::{Revision, Target};
 /// What recording a step is called in an error.
 const RECORDING: &str = "recording the revision (updating the version table and writing the log)";
 
-impl Migrator<'_> {
+impl<'r> Migrator<'r> {
     /// `upgrade` or `downgrade` to `target`, online.
     pub(super) fn run<C: MigrationConnection>(
         &self,
@@ -126,12 +126,7 @@ impl Migrator<'_> {
         }
         let mut steps = Vec::with_capacity(plan.steps.len());
         for planned in &plan.steps {
-            let mut starting = |id| {
-                progress(Progress::Starting {
-                    id,
-                    direction: planned.direction,
-                })
-            };
+            let mut starting = || progress(starting(planned));
             if let Some(step) = self.execute_step(conn, bk, planned, &mut starting)? {
                 progress(Progress::Finished(step.clone()));
                 steps.push(step);
@@ -146,7 +141,7 @@ impl Migrator<'_> {
         conn: &mut C,
         bk: &Bookkeeping,
         planned: &PlannedStep,
-        starting: &mut dyn FnMut(&'static str),
+        starting: &mut dyn FnMut(),
     ) -> Result<Option<Step>, Error> {
         let revision = planned.revision;
         let (mark, in_transaction) = match &planned.boundaries {
@@ -159,7 +154,7 @@ impl Migrator<'_> {
                     if !self.claim(conn, bk, planned)? {
                         return Ok((None, None));
                     }
-                    starting(revision.id());
+                    starting();
                     let started = Instant::now();
                     run_statements(conn, &planned.statements, begin).map_err(|failure| {
                         failure.into_error(planned, self.nothing_remains(planned))
@@ -195,7 +190,7 @@ impl Migrator<'_> {
                 }
             }
         }
-        starting(revision.id());
+        starting();
         let started = Instant::now();
         let mut first_failed = false;
         let mut fail = |failure: Failure| {
@@ -266,10 +261,7 @@ impl Migrator<'_> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Step, Error> {
         let revision = planned.revision;
-        progress(Progress::Starting {
-            id: revision.id(),
-            direction: planned.direction,
-        });
+        progress(starting(planned));
         let started = Instant::now();
         run_statements(conn, &planned.statements, &mut Begin::sent()).map_err(|failure| {
             failure.into_error(
@@ -348,10 +340,20 @@ fn micros(duration: Duration) -> u64 {
     u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
 }
 
-fn step(revision: &'static Revision, direction: Direction, duration: Duration) -> Step {
+/// The progress event of a step that is about to run.
+fn starting(planned: &PlannedStep<'_>) -> Progress {
+    Progress::Starting {
+        id: planned.revision.id().to_owned(),
+        direction: planned.direction,
+        parent: planned.revision.parent().map(str::to_owned),
+        message: planned.revision.message().to_owned(),
+    }
+}
+
+fn step(revision: &Revision, direction: Direction, duration: Duration) -> Step {
     Step {
-        id: revision.id(),
-        message: revision.message(),
+        id: revision.id().to_owned(),
+        message: revision.message().to_owned(),
         direction,
         duration,
     }

@@ -27,7 +27,7 @@ use crate::backend::MigrationConnection;
 use crate::bookkeeping::Bookkeeping;
 use crate::error::{Direction, Error};
 use crate::report::{Progress, Report, Status};
-use crate::{Revision, Revisions, Target};
+use crate::{Revisions, Target};
 
 /// The default name of the version table. The log table is named after it,
 /// with `_log` appended.
@@ -141,7 +141,7 @@ impl<'r> Migrator<'r> {
             let first = current.map_or(0, |p| p + 1);
             self.revisions.as_slice()[first..]
                 .iter()
-                .map(Revision::id)
+                .map(|revision| revision.id().to_owned())
                 .collect()
         } else {
             Vec::new()
@@ -152,7 +152,7 @@ impl<'r> Migrator<'r> {
                 None => true,
             },
             current: state.revision,
-            head: self.revisions.head().map(Revision::id),
+            head: self.revisions.head().map(|head| head.id().to_owned()),
             pending,
             known,
             dirty: state.dirty.map(|(id, _)| id),

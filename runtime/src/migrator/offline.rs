@@ -19,7 +19,7 @@ use crate::bookkeeping::Bookkeeping;
 use crate::error::{Direction, Error};
 use crate::{Revision, Target};
 
-impl Migrator<'_> {
+impl<'r> Migrator<'r> {
     /// The script [`upgrade`](Self::upgrade) would run on a `dialect`
     /// database from `from` to `to`, without connecting to one.
     ///

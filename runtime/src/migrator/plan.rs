@@ -16,7 +16,7 @@ use crate::{Revision, Revisions};
 
 /// An `upgrade` or `downgrade` from one position of the chain to another.
 #[derive(Debug)]
-pub(crate) struct Plan {
+pub(crate) struct Plan<'r> {
     pub(crate) direction: Direction,
     /// Where the database is (`None`: base).
     pub(crate) from: Option<usize>,
@@ -26,20 +26,20 @@ pub(crate) struct Plan {
     /// with something to run).
     pub(crate) single: bool,
     /// The revisions in the order they run.
-    pub(crate) steps: Vec<PlannedStep>,
+    pub(crate) steps: Vec<PlannedStep<'r>>,
 }
 
 /// One revision, run one way.
 #[derive(Debug)]
-pub(crate) struct PlannedStep {
+pub(crate) struct PlannedStep<'r> {
     pub(crate) position: usize,
-    pub(crate) revision: &'static Revision,
+    pub(crate) revision: &'r Revision,
     pub(crate) direction: Direction,
     /// The revision's statements, as the splitter finds them.
-    pub(crate) statements: Vec<Statement<'static>>,
+    pub(crate) statements: Vec<Statement<'r>>,
     pub(crate) boundaries: Boundaries,
     /// The revision the database is at once this step is recorded.
-    now: Option<&'static Revision>,
+    now: Option<&'r Revision>,
     /// The dirty mark of the next step, committed with this step's
     /// bookkeeping (see [`Mark::Carried`]).
     mark_next: Option<String>,
@@ -74,7 +74,7 @@ pub(crate) enum Mark {
     Carried,
 }
 
-impl PlannedStep {
+impl PlannedStep<'_> {
     /// The bookkeeping that records this step: the new version and a log
     /// line with the duration in microseconds, and the next step's dirty
     /// mark if it goes with them. Every statement is revchain's own, built
@@ -120,14 +120,14 @@ impl PlannedStep {
 
 /// A `stamp`: the version set without running any revision.
 #[derive(Debug)]
-pub(crate) struct StampPlan {
+pub(crate) struct StampPlan<'r> {
     /// Whether the version table is emptied first.
     pub(crate) purge: bool,
     /// The revision stamped, `None` for base.
-    pub(crate) to: Option<&'static Revision>,
+    pub(crate) to: Option<&'r Revision>,
 }
 
-impl StampPlan {
+impl StampPlan<'_> {
     /// The version row, and for a revision a `stamp` line in the log, in
     /// one transaction.
     pub(crate) fn record(&self, bk: &Bookkeeping) -> Vec<String> {
@@ -148,7 +148,7 @@ impl StampPlan {
     }
 }
 
-impl Migrator<'_> {
+impl<'r> Migrator<'r> {
     /// The plan of a run from `from` to `to` on `bk`'s dialect. Refuses a
     /// target on the other side of `from`, a downgrade through a revision
     /// without `down.sql`, single-transaction mode where it cannot work,
@@ -159,7 +159,7 @@ impl Migrator<'_> {
         direction: Direction,
         from: Option<usize>,
         to: Option<usize>,
-    ) -> Result<Plan, Error> {
+    ) -> Result<Plan<'r>, Error> {
         let dialect = bk.dialect();
         let chain = self.revisions().as_slice();
         let positions = self.positions(direction, from, to)?;
@@ -325,12 +325,12 @@ fn runs_atomically<T>(revision: &Revision, dialect: Dialect, statements: &[T]) -
 
 /// The statements of `sql`, the file of `revision` that `direction` runs,
 /// as the splitter finds them.
-fn statements(
+fn statements<'r>(
     revision: &Revision,
-    sql: &'static str,
+    sql: &'r str,
     direction: Direction,
     dialect: Dialect,
-) -> Result<Vec<Statement<'static>>, Error> {
+) -> Result<Vec<Statement<'r>>, Error> {
     sql::split(sql, dialect).map_err(|error| Error::Unsplittable {
         id: revision.id().to_owned(),
         file: revision.file(direction.file()),

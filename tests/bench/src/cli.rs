@@ -489,7 +489,7 @@ fn runner_loaded(args: &[String]) -> Result<(), String> {
         .map_err(|defects| defects.to_string())?;
     let migrations =
         FileBasedMigrations::from_path(diesel_dir).map_err(|e| format!("{diesel_dir}: {e}"))?;
-    let output = revchain_bench_runner::run(rest, revisions, &migrations)?;
+    let output = revchain_bench_runner::run(rest, &revisions, &migrations)?;
     print!("{output}");
     Ok(())
 }

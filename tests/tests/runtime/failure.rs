@@ -148,7 +148,7 @@ fn failing_revision_rolls_back_its_rows_on_mysql() {
     write("2_fill_a/metadata.toml", "parent = \"1\"\n");
     write("HEAD", "2\n");
     let revisions = revchain::Revisions::load(dir.path(), "migrations").unwrap();
-    let migrator = Migrator::new(revisions);
+    let migrator = Migrator::new(&revisions);
     let mut conn = db.mysql_conn();
 
     let error = migrator.upgrade(&mut conn, "head").unwrap_err();

@@ -12,7 +12,7 @@ use revchain_tests::fixtures::{FAILING_FIRST, SHORT};
 use revchain_tests::{Probe, TestDatabase};
 
 /// 1, 2 (a deferred foreign key that fails only at `COMMIT`), 3.
-fn deferred() -> &'static Revisions {
+fn deferred() -> Revisions {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/deferred_postgres/migrations");
     Revisions::load(&dir, "fixtures/deferred_postgres/migrations").unwrap()
 }
@@ -23,7 +23,8 @@ fn a_revision_failing_at_commit_leaves_nothing_on_postgres() {
         return;
     };
     let mut conn = db.pg();
-    let migrator = Migrator::new(deferred());
+    let revisions = deferred();
+    let migrator = Migrator::new(&revisions);
     for _ in 0..2 {
         let error = migrator.upgrade(&mut conn, "head").unwrap_err();
         match &error {

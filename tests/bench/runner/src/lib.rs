@@ -155,7 +155,7 @@ fn select_one(dialect: Dialect) -> &'static str {
 
 /// The entry point of a generated runner: runs the command in the process's
 /// arguments and prints its result, or the error.
-pub fn main<S: Source>(revisions: &'static Revisions, migrations: S) -> ExitCode {
+pub fn main<S: Source>(revisions: &Revisions, migrations: S) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args, revisions, &migrations) {
         Ok(output) => {
@@ -173,7 +173,7 @@ pub fn main<S: Source>(revisions: &'static Revisions, migrations: S) -> ExitCode
 /// prints.
 pub fn run<S: Source>(
     args: &[String],
-    revisions: &'static Revisions,
+    revisions: &Revisions,
     migrations: &S,
 ) -> Result<String, String> {
     let url = args
@@ -219,7 +219,7 @@ fn command<C, S>(
     args: &[String],
     conn: &mut C,
     dialect: Dialect,
-    revisions: &'static Revisions,
+    revisions: &Revisions,
     migrations: &S,
 ) -> Result<String, String>
 where
@@ -325,7 +325,7 @@ where
 }
 
 /// Fails unless both tools say the database is at head.
-fn at_head<C, S>(conn: &mut C, revisions: &'static Revisions, migrations: &S) -> Result<(), String>
+fn at_head<C, S>(conn: &mut C, revisions: &Revisions, migrations: &S) -> Result<(), String>
 where
     C: Connection + MigrationConnection + MigrationHarness<<C as Connection>::Backend>,
     S: MigrationSource<<C as Connection>::Backend>,
@@ -357,7 +357,7 @@ const SUBJECTS: [&str; 5] = [
 fn check<C, S>(
     conn: &mut C,
     dialect: Dialect,
-    revisions: &'static Revisions,
+    revisions: &Revisions,
     migrations: &S,
     rounds: u64,
     round: Duration,
