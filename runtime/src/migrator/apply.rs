@@ -149,7 +149,7 @@ impl<'r> Migrator<'r> {
                 mark,
                 in_transaction,
             } => (mark, *in_transaction),
-            Boundaries::Together | Boundaries::InRun => {
+            Boundaries::Together => {
                 return conn.write_transaction_then(RECORDING, |conn, begin| {
                     if !self.claim(conn, bk, planned)? {
                         return Ok((None, None));

@@ -217,7 +217,8 @@ impl<'r> Migrator<'r> {
             let texts: Vec<&str> = step.statements.iter().map(|s| s.text).collect();
             let record = step.record(bk, 0);
             match &step.boundaries {
-                Boundaries::InRun => {
+                // Inside the run's one transaction.
+                Boundaries::Together if plan.single => {
                     script.statements(&texts);
                     script.statements(&record);
                 }

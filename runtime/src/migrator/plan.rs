@@ -23,7 +23,8 @@ pub(crate) struct Plan<'r> {
     /// Where it will be.
     pub(crate) to: Option<usize>,
     /// Whether the whole run is one transaction (single-transaction mode,
-    /// with something to run).
+    /// with something to run): then every step is [`Boundaries::Together`],
+    /// and its statements and bookkeeping go into that one transaction.
     pub(crate) single: bool,
     /// The revisions in the order they run.
     pub(crate) steps: Vec<PlannedStep<'r>>,
@@ -50,8 +51,6 @@ pub(crate) struct PlannedStep<'r> {
 pub(crate) enum Boundaries {
     /// The statements and the bookkeeping commit together, or not at all.
     Together,
-    /// Inside the one transaction around the whole run.
-    InRun,
     /// The statements cannot be rolled back (MySQL commits DDL at once;
     /// `run_in_transaction = false` opts out): the database is marked dirty
     /// first, so that a failure halfway is never mistaken for success; then
@@ -203,9 +202,8 @@ impl<'r> Migrator<'r> {
         let mut steps = Vec::with_capacity(split.len());
         for (i, (position, statements)) in split.into_iter().enumerate() {
             let revision = &chain[position];
-            let boundaries = if single {
-                Boundaries::InRun
-            } else if atomic[i] {
+            // Single-transaction mode refused every step that is not atomic.
+            let boundaries = if atomic[i] {
                 Boundaries::Together
             } else {
                 Boundaries::Apart {
