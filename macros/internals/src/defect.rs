@@ -184,6 +184,11 @@ impl Defects {
         }
     }
 
+    /// Adds a defect after those already found.
+    pub(crate) fn push(&mut self, defect: Defect) {
+        self.rest.push(defect);
+    }
+
     /// The first defect and the others, in the order they were found.
     pub fn split_first(&self) -> (&Defect, &[Defect]) {
         (&self.first, &self.rest)
@@ -215,6 +220,29 @@ impl fmt::Debug for Defects {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let defects: Vec<&Defect> = self.iter().collect();
         f.debug_tuple("Defects").field(&defects).finish()
+    }
+}
+
+/// Adds defects after those already found, in order.
+impl Extend<Defect> for Defects {
+    fn extend<I: IntoIterator<Item = Defect>>(&mut self, defects: I) {
+        self.rest.extend(defects);
+    }
+}
+
+/// The defect at `index`, in the order they were found.
+///
+/// # Panics
+///
+/// When `index` is not below [`Defects::len`], like a slice.
+impl std::ops::Index<usize> for Defects {
+    type Output = Defect;
+
+    fn index(&self, index: usize) -> &Defect {
+        match index.checked_sub(1) {
+            None => &self.first,
+            Some(later) => &self.rest[later],
+        }
     }
 }
 
