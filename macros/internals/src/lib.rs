@@ -25,6 +25,7 @@ mod discover;
 mod head;
 mod metadata;
 mod naming;
+mod non_empty;
 pub mod packed;
 mod sha256;
 pub mod sql;
@@ -36,6 +37,7 @@ pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_chec
 pub use defect::{Defect, DefectKind, Defects, DefectsIter};
 pub use metadata::METADATA_KEYS;
 pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
+pub use non_empty::{NonEmpty, NonEmptyIter};
 
 use chain::{KnownNodes, Order};
 use discover::{FoundRevision, HeadFile, Revisions};

@@ -107,7 +107,7 @@ pub use introspect::{
 };
 pub use model::{Column, ForeignKey, Index, Schema, SqlType, Table};
 pub use parse::{parse_file, parse_str};
-pub use parse_error::{ParseError, ParseErrorIter, ParseErrorList, ParseErrors};
+pub use parse_error::{ParseError, ParseErrorList, ParseErrors};
 pub use quote::quote_identifier;
 pub use render::{HEADER, Migration, render};
 pub use revchain_internals::sql::Dialect;
