@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::non_empty::{NonEmpty, NonEmptyIter};
+
 /// The rule a [`Defect`] breaks. One variant per rule, so that tests and tools
 /// can match on it without parsing messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -156,52 +158,45 @@ impl fmt::Display for Defect {
 /// Every defect found in one pass over a migrations directory, in a stable
 /// order. Never empty: it holds a first defect and any number more.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Defects {
-    first: Defect,
-    rest: Vec<Defect>,
-}
+pub struct Defects(NonEmpty<Defect>);
 
 /// The iterator of [`Defects::iter`].
-pub type DefectsIter<'a> =
-    std::iter::Chain<std::iter::Once<&'a Defect>, std::slice::Iter<'a, Defect>>;
+pub type DefectsIter<'a> = NonEmptyIter<'a, Defect>;
 
 impl Defects {
     /// The defects of a list, or `None` when it holds none.
     pub(crate) fn from_vec(defects: Vec<Defect>) -> Option<Self> {
-        let mut defects = defects.into_iter();
-        let first = defects.next()?;
-        Some(Defects {
-            first,
-            rest: defects.collect(),
-        })
+        NonEmpty::from_vec(defects).map(Defects)
     }
 
     /// A single defect.
     pub(crate) fn one(defect: Defect) -> Self {
-        Defects {
-            first: defect,
-            rest: Vec::new(),
-        }
+        Defects(NonEmpty::one(defect))
+    }
+
+    /// Adds a defect after those already found.
+    pub(crate) fn push(&mut self, defect: Defect) {
+        self.0.push(defect);
     }
 
     /// The first defect and the others, in the order they were found.
     pub fn split_first(&self) -> (&Defect, &[Defect]) {
-        (&self.first, &self.rest)
+        self.0.split_first()
     }
 
     /// The defects, in the order they were found.
     pub fn iter(&self) -> DefectsIter<'_> {
-        std::iter::once(&self.first).chain(self.rest.iter())
+        self.0.iter()
     }
 
     /// How many defects there are: at least one.
     pub fn len(&self) -> usize {
-        1 + self.rest.len()
+        self.0.len()
     }
 
     /// Always `false`: a `Defects` holds at least one defect.
     pub fn is_empty(&self) -> bool {
-        false
+        self.0.is_empty()
     }
 
     /// Whether any defect breaks the given rule.
@@ -213,8 +208,27 @@ impl Defects {
 /// As a list, the way it was shown when `Defects` held a `Vec`.
 impl fmt::Debug for Defects {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let defects: Vec<&Defect> = self.iter().collect();
-        f.debug_tuple("Defects").field(&defects).finish()
+        f.debug_tuple("Defects").field(&self.0).finish()
+    }
+}
+
+/// Adds defects after those already found, in order.
+impl Extend<Defect> for Defects {
+    fn extend<I: IntoIterator<Item = Defect>>(&mut self, defects: I) {
+        self.0.extend(defects);
+    }
+}
+
+/// The defect at `index`, in the order they were found.
+///
+/// # Panics
+///
+/// When `index` is not below [`Defects::len`], like a slice.
+impl std::ops::Index<usize> for Defects {
+    type Output = Defect;
+
+    fn index(&self, index: usize) -> &Defect {
+        &self.0[index]
     }
 }
 
@@ -229,10 +243,10 @@ impl<'a> IntoIterator for &'a Defects {
 
 impl IntoIterator for Defects {
     type Item = Defect;
-    type IntoIter = std::iter::Chain<std::iter::Once<Defect>, std::vec::IntoIter<Defect>>;
+    type IntoIter = <NonEmpty<Defect> as IntoIterator>::IntoIter;
 
     fn into_iter(self) -> Self::IntoIter {
-        std::iter::once(self.first).chain(self.rest)
+        self.0.into_iter()
     }
 }
 

@@ -2,13 +2,18 @@
 //! directories, with every file checked. Nothing is skipped silently: a file
 //! that does not belong is a defect.
 
+mod revision;
+
 use std::fs;
 use std::io;
 use std::path::Path;
 
-use crate::defect::{Defect, DefectKind};
-use crate::metadata::{self, Metadata, line_and_column};
+use crate::chain::Node;
+use crate::defect::{Defect, DefectKind, Defects};
+use crate::metadata::Metadata;
 use crate::naming::split_directory_name;
+
+pub(crate) use revision::Incomplete;
 
 /// What the top level of a migrations directory may hold besides revision
 /// directories. `.keep` and `.gitkeep` are the placeholders `diesel setup`
@@ -25,32 +30,98 @@ pub(crate) enum HeadFile {
     Unreadable,
 }
 
-/// `metadata.toml` as found.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum MetadataFile {
-    Absent,
-    Parsed(Metadata),
-    Broken,
-}
-
-/// One revision directory as found on disk.
+/// A revision directory that holds everything a revision needs, with
+/// nothing wrong in it.
 #[derive(Clone, Debug)]
 pub(crate) struct FoundRevision {
     pub(crate) id: String,
     pub(crate) slug: String,
     pub(crate) dir_name: String,
     pub(crate) dir: String,
-    pub(crate) metadata: MetadataFile,
-    pub(crate) up_sql: Option<String>,
+    /// `metadata.toml`, or the defaults of every key when there is none.
+    pub(crate) metadata: Metadata,
+    pub(crate) up_sql: String,
     pub(crate) down_sql: Option<String>,
+}
+
+impl FoundRevision {
+    /// The revision as the chain rules see it.
+    fn into_node(self) -> Node {
+        Node::known(self.id, self.metadata.parent, self.dir)
+    }
+}
+
+/// The revision directories of a migrations directory, and whether anything
+/// in it is wrong.
+#[derive(Debug)]
+pub(crate) enum Revisions {
+    /// Nothing is wrong: every revision directory is complete.
+    Complete(Vec<FoundRevision>),
+    /// Something is wrong: every revision as the chain rules see it, and
+    /// every defect, in the order they were found.
+    Incomplete { nodes: Vec<Node>, defects: Defects },
+}
+
+impl Revisions {
+    /// Adds the next revision directory.
+    fn add(self, found: Result<FoundRevision, Box<Incomplete>>) -> Self {
+        match (self, found) {
+            (Revisions::Complete(mut revisions), Ok(revision)) => {
+                revisions.push(revision);
+                Revisions::Complete(revisions)
+            }
+            (Revisions::Complete(revisions), Err(incomplete)) => {
+                let mut nodes: Vec<Node> = revisions
+                    .into_iter()
+                    .map(FoundRevision::into_node)
+                    .collect();
+                nodes.push(incomplete.node);
+                Revisions::Incomplete {
+                    nodes,
+                    defects: incomplete.defects,
+                }
+            }
+            (Revisions::Incomplete { mut nodes, defects }, Ok(revision)) => {
+                nodes.push(revision.into_node());
+                Revisions::Incomplete { nodes, defects }
+            }
+            (
+                Revisions::Incomplete {
+                    mut nodes,
+                    mut defects,
+                },
+                Err(incomplete),
+            ) => {
+                nodes.push(incomplete.node);
+                defects.extend(incomplete.defects);
+                Revisions::Incomplete { nodes, defects }
+            }
+        }
+    }
+
+    /// Adds a defect of the directory itself.
+    fn report(self, defect: Defect) -> Self {
+        match self {
+            Revisions::Complete(revisions) => Revisions::Incomplete {
+                nodes: revisions
+                    .into_iter()
+                    .map(FoundRevision::into_node)
+                    .collect(),
+                defects: Defects::one(defect),
+            },
+            Revisions::Incomplete { nodes, mut defects } => {
+                defects.push(defect);
+                Revisions::Incomplete { nodes, defects }
+            }
+        }
+    }
 }
 
 /// Everything found in a migrations directory, and what is wrong with it.
 #[derive(Debug)]
 pub(crate) struct Listing {
     pub(crate) head: HeadFile,
-    pub(crate) revisions: Vec<FoundRevision>,
-    pub(crate) defects: Vec<Defect>,
+    pub(crate) revisions: Revisions,
 }
 
 /// Joins a display path and a name with `/`.
@@ -82,8 +153,7 @@ fn entries(dir: &Path) -> io::Result<Vec<fs::DirEntry>> {
 pub(crate) fn list(dir: &Path, display: &str) -> Listing {
     let mut listing = Listing {
         head: HeadFile::Missing,
-        revisions: Vec::new(),
-        defects: Vec::new(),
+        revisions: Revisions::Complete(Vec::new()),
     };
     let shown = if display.is_empty() { "." } else { display };
     let top = match fs::metadata(dir) {
@@ -99,7 +169,7 @@ pub(crate) fn list(dir: &Path, display: &str) -> Listing {
             } else {
                 error.to_string()
             };
-            listing.defects.push(Defect::new(
+            listing.revisions = listing.revisions.report(Defect::new(
                 DefectKind::DirectoryNotFound,
                 format!("migrations directory `{shown}` not found: {reason}"),
                 vec![shown.to_owned()],
@@ -113,7 +183,7 @@ pub(crate) fn list(dir: &Path, display: &str) -> Listing {
         let file_name = entry.file_name();
         let Some(name) = file_name.to_str() else {
             let lossy = file_name.to_string_lossy();
-            listing.defects.push(Defect::new(
+            listing.revisions = listing.revisions.report(Defect::new(
                 DefectKind::InvalidName,
                 format!("`{lossy}` in `{shown}` has a name that is not UTF-8"),
                 vec![join(display, &lossy)],
@@ -126,9 +196,15 @@ pub(crate) fn list(dir: &Path, display: &str) -> Listing {
         let is_dir = file_type(&entry).is_some_and(|kind| kind.is_dir());
         if !is_dir {
             if name == "HEAD" {
-                listing.head = read_head(&path, &shown_path, &mut listing.defects);
+                listing.head = match read_head(&path, &shown_path) {
+                    Ok(text) => HeadFile::Text(text),
+                    Err(defect) => {
+                        listing.revisions = listing.revisions.report(defect);
+                        HeadFile::Unreadable
+                    }
+                };
             } else if !allowed_top_level_file(name) {
-                listing.defects.push(Defect::new(
+                listing.revisions = listing.revisions.report(Defect::new(
                     DefectKind::StrayFile,
                     format!("stray file `{name}` in `{shown}`: only `HEAD`, a `README*` and revision directories belong there"),
                     vec![shown_path],
@@ -139,10 +215,10 @@ pub(crate) fn list(dir: &Path, display: &str) -> Listing {
         }
         match split_directory_name(name) {
             Ok((id, slug)) => {
-                let revision = read_revision(&path, id, slug, name, &shown_path, &mut listing.defects);
-                listing.revisions.push(revision);
+                let revision = revision::read(&path, id, slug, name, &shown_path);
+                listing.revisions = listing.revisions.add(revision);
             }
-            Err(reason) => listing.defects.push(Defect::new(
+            Err(reason) => listing.revisions = listing.revisions.report(Defect::new(
                 DefectKind::InvalidName,
                 format!("invalid revision directory name: {reason}"),
                 vec![shown_path],
@@ -153,25 +229,17 @@ pub(crate) fn list(dir: &Path, display: &str) -> Listing {
     listing
 }
 
-fn read_head(path: &Path, shown: &str, defects: &mut Vec<Defect>) -> HeadFile {
-    match fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => HeadFile::Text(text),
-            Err(_) => {
-                defects.push(Defect::new(
-                    DefectKind::HeadStale,
-                    format!("`{shown}` is not UTF-8 text"),
-                    vec![shown.to_owned()],
-                    "write the id of the newest revision in it, on one line",
-                ));
-                HeadFile::Unreadable
-            }
-        },
-        Err(error) => {
-            defects.push(unreadable(shown, &error));
-            HeadFile::Unreadable
-        }
-    }
+/// Reads `HEAD`, shown as `shown`.
+fn read_head(path: &Path, shown: &str) -> Result<String, Defect> {
+    let bytes = fs::read(path).map_err(|error| unreadable(shown, &error))?;
+    String::from_utf8(bytes).map_err(|_| {
+        Defect::new(
+            DefectKind::HeadStale,
+            format!("`{shown}` is not UTF-8 text"),
+            vec![shown.to_owned()],
+            "write the id of the newest revision in it, on one line",
+        )
+    })
 }
 
 fn unreadable(shown: &str, error: &io::Error) -> Defect {
@@ -181,103 +249,4 @@ fn unreadable(shown: &str, error: &io::Error) -> Defect {
         vec![shown.to_owned()],
         "check its permissions",
     )
-}
-
-fn read_revision(
-    dir: &Path,
-    id: &str,
-    slug: &str,
-    dir_name: &str,
-    shown: &str,
-    defects: &mut Vec<Defect>,
-) -> FoundRevision {
-    let mut revision = FoundRevision {
-        id: id.to_owned(),
-        slug: slug.to_owned(),
-        dir_name: dir_name.to_owned(),
-        dir: shown.to_owned(),
-        metadata: MetadataFile::Absent,
-        up_sql: None,
-        down_sql: None,
-    };
-    let listed = match entries(dir) {
-        Ok(listed) => listed,
-        Err(error) => {
-            defects.push(unreadable(shown, &error));
-            revision.metadata = MetadataFile::Broken;
-            return revision;
-        }
-    };
-    let mut has_up = false;
-    for entry in listed {
-        let file_name = entry.file_name();
-        let name = file_name.to_string_lossy();
-        let path = entry.path();
-        let file = join(shown, &name);
-        let is_file = file_type(&entry).is_some_and(|kind| kind.is_file());
-        match &*name {
-            "up.sql" if is_file => {
-                has_up = true;
-                revision.up_sql = read_text(&path, &file, defects);
-            }
-            "down.sql" if is_file => revision.down_sql = read_text(&path, &file, defects),
-            "metadata.toml" if is_file => {
-                revision.metadata = match read_text(&path, &file, defects) {
-                    Some(text) => match metadata::parse(&text, &file) {
-                        Ok(parsed) => MetadataFile::Parsed(parsed),
-                        Err(found) => {
-                            defects.extend(found);
-                            MetadataFile::Broken
-                        }
-                    },
-                    None => MetadataFile::Broken,
-                }
-            }
-            other if is_file && other.starts_with("README") => {}
-            other => defects.push(Defect::new(
-                DefectKind::UnexpectedFile,
-                format!("unexpected {} `{other}` in revision `{id}`", if is_file { "file" } else { "entry" }),
-                vec![file],
-                "a revision directory holds only `up.sql`, `down.sql`, `metadata.toml` and a `README*`: rename or remove it",
-            )),
-        }
-    }
-    if !has_up {
-        defects.push(Defect::new(
-            DefectKind::MissingUpSql,
-            format!("revision `{id}` has no `up.sql`"),
-            vec![join(shown, "up.sql")],
-            "create `up.sql`; a revision that changes nothing can hold just a comment",
-        ));
-    }
-    revision
-}
-
-fn read_text(path: &Path, shown: &str, defects: &mut Vec<Defect>) -> Option<String> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(error) => {
-            defects.push(unreadable(shown, &error));
-            return None;
-        }
-    };
-    match String::from_utf8(bytes) {
-        Ok(text) => Some(text),
-        Err(error) => {
-            let valid = error.utf8_error().valid_up_to();
-            let bytes = error.into_bytes();
-            let prefix = String::from_utf8_lossy(&bytes[..valid]);
-            let (line, column) = line_and_column(&prefix, prefix.len());
-            defects.push(Defect::new(
-                DefectKind::NotUtf8,
-                format!(
-                    "`{shown}` is not UTF-8: byte 0x{:02x} at line {line}, column {column} is invalid",
-                    bytes[valid]
-                ),
-                vec![format!("{shown}:{line}:{column}")],
-                "save the file as UTF-8",
-            ));
-            None
-        }
-    }
 }

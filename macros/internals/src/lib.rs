@@ -25,6 +25,7 @@ mod discover;
 mod head;
 mod metadata;
 mod naming;
+mod non_empty;
 pub mod packed;
 mod sha256;
 pub mod sql;
@@ -36,9 +37,10 @@ pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_chec
 pub use defect::{Defect, DefectKind, Defects, DefectsIter};
 pub use metadata::METADATA_KEYS;
 pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
+pub use non_empty::{NonEmpty, NonEmptyIter};
 
-use chain::{Node, Parent};
-use discover::MetadataFile;
+use chain::{KnownNodes, Order};
+use discover::{FoundRevision, HeadFile, Revisions};
 
 /// One revision of a valid chain, as read from disk.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,67 +128,73 @@ impl Chain {
 /// format. Paths in messages start with `display` (for example `migrations`),
 /// never with the absolute path.
 ///
-/// All defects are reported at once, in a stable order.
+/// All defects are reported at once, in a stable order: those of the files,
+/// then those of the chain, then that of `HEAD`.
 pub fn load(dir: &Path, display: &str) -> Result<Chain, Defects> {
     let listing = discover::list(dir, display);
-    let mut defects = listing.defects;
-
-    let nodes: Vec<Node> = listing
-        .revisions
-        .iter()
-        .map(|found| Node {
-            id: found.id.clone(),
-            parent: match &found.metadata {
-                MetadataFile::Absent => Parent::Root,
-                MetadataFile::Parsed(metadata) => {
-                    metadata.parent.clone().map_or(Parent::Root, Parent::Named)
-                }
-                MetadataFile::Broken => Parent::Unknown,
-            },
-            dir: found.dir.clone(),
-        })
-        .collect();
-    let linked = chain::link(&nodes);
-    defects.extend(linked.defects);
-    defects.extend(head::check(
-        &listing.head,
-        &nodes,
-        linked.expected_head.as_deref(),
-        &discover::join(display, "HEAD"),
-    ));
-
-    if let Some(defects) = Defects::from_vec(defects) {
-        return Err(defects);
+    let head_path = discover::join(display, "HEAD");
+    match listing.revisions {
+        Revisions::Incomplete { nodes, mut defects } => {
+            let linked = chain::link(&nodes);
+            defects.extend(linked.defects);
+            defects.extend(head::check(
+                &listing.head,
+                &nodes,
+                linked.expected_head.as_deref(),
+                &head_path,
+            ));
+            Err(defects)
+        }
+        Revisions::Complete(revisions) => {
+            let order = order(&revisions, &listing.head, &head_path)?;
+            Ok(Chain {
+                dir: display.to_owned(),
+                revisions: assemble(order.arrange(revisions)),
+            })
+        }
     }
-    let Some(order) = linked.order else {
-        // `link` leaves the order out only when it reports a defect or a
-        // revision's metadata is broken, which is a defect too.
-        return Err(Defects::one(Defect::new(
-            DefectKind::Unreadable,
-            format!("the revisions in `{display}` could not be ordered"),
-            vec![display.to_owned()],
-            "run `revchain check` for details",
-        )));
-    };
+}
 
-    let mut revisions: Vec<LoadedRevision> = Vec::with_capacity(order.len());
-    let mut found: Vec<Option<discover::FoundRevision>> =
-        listing.revisions.into_iter().map(Some).collect();
-    for index in order {
-        let Some(found) = found[index].take() else {
-            continue;
-        };
-        let metadata = match found.metadata {
-            MetadataFile::Parsed(metadata) => metadata,
-            _ => metadata::Metadata::default(),
-        };
-        let up_sql = found.up_sql.unwrap_or_default();
-        let checksum = revision_checksum(&up_sql);
+/// Applies the chain rules and the `HEAD` rules to complete revisions: their
+/// order from the root to the head, or every rule they break.
+fn order(revisions: &[FoundRevision], head: &HeadFile, head_path: &str) -> Result<Order, Defects> {
+    let mut nodes = KnownNodes::default();
+    for revision in revisions {
+        nodes.push(
+            revision.id.clone(),
+            revision.metadata.parent.clone(),
+            revision.dir.clone(),
+        );
+    }
+    let linking = chain::link_known(&nodes);
+    let head = head::check(
+        head,
+        nodes.as_slice(),
+        linking.expected_head.as_deref(),
+        head_path,
+    );
+    match (linking.order, head) {
+        (Ok(order), None) => Ok(order),
+        (Ok(_), Some(defect)) => Err(Defects::one(defect)),
+        (Err(mut defects), head) => {
+            defects.extend(head);
+            Err(defects)
+        }
+    }
+}
+
+/// The revisions of a valid chain, given from the root to the head, with
+/// their checksums and chain digests.
+fn assemble(found: Vec<FoundRevision>) -> Vec<LoadedRevision> {
+    let mut revisions: Vec<LoadedRevision> = Vec::with_capacity(found.len());
+    for found in found {
+        let checksum = revision_checksum(&found.up_sql);
         let chain_digest = chain_digest(
             revisions.last().map(|r| &r.chain_digest),
             &found.id,
             &checksum,
         );
+        let metadata = found.metadata;
         revisions.push(LoadedRevision {
             message: metadata
                 .message
@@ -197,14 +205,11 @@ pub fn load(dir: &Path, display: &str) -> Result<Chain, Defects> {
             slug: found.slug,
             dir_name: found.dir_name,
             dir: found.dir,
-            up_sql,
+            up_sql: found.up_sql,
             down_sql: found.down_sql,
             checksum,
             chain_digest,
         });
     }
-    Ok(Chain {
-        dir: display.to_owned(),
-        revisions,
-    })
+    revisions
 }

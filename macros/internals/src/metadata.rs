@@ -2,7 +2,7 @@
 
 use toml::de::{DeTable, DeValue};
 
-use crate::defect::{Defect, DefectKind};
+use crate::defect::{Defect, DefectKind, Defects};
 use crate::naming::validate_id;
 use crate::suggest::closest;
 
@@ -19,7 +19,7 @@ pub(crate) struct Metadata {
 
 /// Parses `text`, read from the file shown as `path`. Reports every bad key at
 /// once.
-pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Vec<Defect>> {
+pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Defects> {
     let table = match DeTable::parse(text) {
         Ok(table) => table.into_inner(),
         Err(error) => {
@@ -30,7 +30,7 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Vec<Defect>> {
                     format!("{path}:{line}:{column}")
                 })
                 .unwrap_or_else(|| path.to_owned());
-            return Err(vec![Defect::new(
+            return Err(Defects::one(Defect::new(
                 DefectKind::MalformedMetadata,
                 format!(
                     "`{path}` is not valid TOML: {}",
@@ -38,7 +38,7 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Vec<Defect>> {
                 ),
                 vec![position],
                 "fix the syntax at that position; the file holds lines like `parent = \"<id>\"`",
-            )]);
+            )));
         }
     };
 
@@ -96,10 +96,9 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Vec<Defect>> {
             }
         }
     }
-    if defects.is_empty() {
-        Ok(metadata)
-    } else {
-        Err(defects)
+    match Defects::from_vec(defects) {
+        None => Ok(metadata),
+        Some(defects) => Err(defects),
     }
 }
 

@@ -96,6 +96,7 @@ mod diff;
 mod introspect;
 mod model;
 mod parse;
+mod parse_error;
 mod quote;
 mod render;
 
@@ -105,7 +106,8 @@ pub use introspect::{
     sqlite_type,
 };
 pub use model::{Column, ForeignKey, Index, Schema, SqlType, Table};
-pub use parse::{ParseError, ParseErrors, parse_file, parse_str};
+pub use parse::{parse_file, parse_str};
+pub use parse_error::{ParseError, ParseErrorList, ParseErrors};
 pub use quote::quote_identifier;
 pub use render::{HEADER, Migration, render};
 pub use revchain_internals::sql::Dialect;

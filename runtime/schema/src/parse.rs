@@ -1,7 +1,6 @@
 //! Reading the models: every `diesel::table!` and `joinable!` of a
 //! `schema.rs`, parsed with syn.
 
-use std::fmt;
 use std::path::Path;
 
 use proc_macro2::Span;
@@ -11,53 +10,7 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, Ident, Item, Lit, Macro, Token};
 
 use crate::model::{Column, ForeignKey, Schema, SqlType, Table};
-
-/// A defect of a `schema.rs`, at a position.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseError {
-    /// The file, as given to [`parse_file`] or [`parse_str`].
-    pub file: String,
-    /// The line, from 1.
-    pub line: usize,
-    /// The column, from 1, in characters.
-    pub column: usize,
-    /// What is wrong and what to do, lowercase.
-    pub message: String,
-}
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
-    }
-}
-
-impl std::error::Error for ParseError {}
-
-/// Every defect found in a `schema.rs`, in the order of the file; never
-/// empty.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseErrors {
-    /// The defects.
-    pub errors: Vec<ParseError>,
-}
-
-impl fmt::Display for ParseErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, error) in self.errors.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{error}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ParseErrors {}
+use crate::parse_error::{ParseError, ParseErrorList, ParseErrors};
 
 /// Reads the `schema.rs` at `path`.
 ///
@@ -67,14 +20,14 @@ pub fn parse_file(path: &Path) -> Result<Schema, ParseErrors> {
     match std::fs::read_to_string(path) {
         Ok(source) => parse_str(&source, &display),
         Err(error) => Err(ParseErrors {
-            errors: vec![ParseError {
+            errors: ParseErrorList::one(ParseError {
                 file: display.clone(),
                 line: 1,
                 column: 1,
                 message: format!(
                     "cannot read `{display}`: {error}: pass the path of diesel's `schema.rs`"
                 ),
-            }],
+            }),
         }),
     }
 }
@@ -124,13 +77,10 @@ pub fn parse_str(source: &str, file: &str) -> Result<Schema, ParseErrors> {
         Err(error) => reader.syn_error(&error, "fix the Rust syntax of the file"),
     }
     let schema = reader.finish();
-    if reader.errors.is_empty() {
-        Ok(schema)
-    } else {
-        reader.errors.sort_by_key(|e| (e.line, e.column));
-        Err(ParseErrors {
-            errors: reader.errors,
-        })
+    reader.errors.sort_by_key(|e| (e.line, e.column));
+    match ParseErrorList::from_vec(reader.errors) {
+        None => Ok(schema),
+        Some(errors) => Err(ParseErrors { errors }),
     }
 }
 

@@ -219,7 +219,7 @@ fn error_json(error: &CliError) -> Value {
             "error": {
                 "message": format!(
                     "cannot read the models in `{}`: {} error{}",
-                    errors.errors.first().map_or("", |e| e.file.as_str()),
+                    errors.errors.first().file,
                     errors.errors.len(),
                     if errors.errors.len() == 1 { "" } else { "s" }
                 ),

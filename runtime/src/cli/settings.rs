@@ -79,21 +79,13 @@ impl Settings {
                     origin: format!("`database_url` in `{shown}`"),
                 });
             }
-            let base = path.parent().unwrap_or(Path::new(""));
-            let relative = |file: PathBuf| {
-                if file.is_absolute() {
-                    file
-                } else {
-                    base.join(file)
-                }
-            };
             if let Some(dir) = file.dir {
-                let dir = relative(dir);
+                let dir = beside(path, &dir);
                 let display = display_dir(&dir);
                 settings.dir = Some((dir, display));
             }
             if let Some(schema) = file.schema {
-                let schema = relative(schema);
+                let schema = beside(path, &schema);
                 let display = display_dir(&schema);
                 settings.schema = Some((schema, display));
             }
@@ -182,6 +174,16 @@ fn dotenv_error(error: &dotenvy::Error) -> CliError {
     )
 }
 
+/// `file` as named in the config file `config`: an absolute path as it is, a
+/// relative one from the directory that holds `config`. A config file named
+/// without a directory (`revchain.toml`) is in the current directory, where
+/// `file` is too.
+fn beside(config: &Path, file: &Path) -> PathBuf {
+    // `with_file_name` replaces the last component of `config`, the name of
+    // the file that was just read, and keeps an absolute `file` whole.
+    config.with_file_name(file)
+}
+
 /// A directory as shown in messages: as given, without a trailing `/` and
 /// without a leading `./`.
 pub(crate) fn display_dir(dir: &Path) -> String {
@@ -209,5 +211,20 @@ mod tests {
         assert_eq!(display_dir(Path::new("db/migrations")), "db/migrations");
         assert_eq!(display_dir(Path::new("/")), "/");
         assert_eq!(display_dir(Path::new("")), ".");
+    }
+
+    #[test]
+    fn paths_in_a_config_file_are_relative_to_its_directory() {
+        let beside = |config: &str, file: &str| beside(Path::new(config), Path::new(file));
+        assert_eq!(
+            beside("revchain.toml", "migrations"),
+            Path::new("migrations")
+        );
+        assert_eq!(beside("./revchain.toml", "db/m"), Path::new("./db/m"));
+        assert_eq!(
+            beside("conf/revchain.toml", "../migrations"),
+            Path::new("conf/../migrations")
+        );
+        assert_eq!(beside("conf/revchain.toml", "/srv/m"), Path::new("/srv/m"));
     }
 }

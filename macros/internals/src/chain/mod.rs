@@ -9,7 +9,7 @@ mod rules;
 
 use std::collections::HashMap;
 
-use crate::defect::Defect;
+use crate::defect::{Defect, Defects};
 use rules::Split;
 
 /// What a revision says about its parent.
@@ -37,6 +37,16 @@ pub struct Node {
 }
 
 impl Node {
+    /// A revision whose parent is known: `parent` names it, or is `None` on
+    /// a root.
+    pub(crate) fn known(id: String, parent: Option<String>, dir: String) -> Self {
+        Node {
+            id,
+            parent: parent.map_or(Parent::Root, Parent::Named),
+            dir,
+        }
+    }
+
     fn metadata_file(&self) -> String {
         format!("{}/metadata.toml", self.dir)
     }
@@ -74,25 +84,13 @@ pub struct Linked {
 /// ```
 pub fn link(nodes: &[Node]) -> Linked {
     let graph = Graph::new(nodes);
-    let mut defects = rules::duplicate_ids(&graph);
-    defects.extend(rules::missing_parents(&graph));
-    let splits: Vec<Split> = rules::forks(&graph)
-        .into_iter()
-        .chain(rules::multiple_roots(&graph))
-        .collect();
-    // After a single fork or second root, `HEAD` should name the head the
-    // suggested re-parenting leads to.
-    let split_head = match splits.as_slice() {
-        [split] if !graph.unknown => Some(split.head.clone()),
-        _ => None,
-    };
-    defects.extend(splits.into_iter().map(|split| split.defect));
-    defects.extend(rules::no_root(&graph));
-    defects.extend(rules::cycles(&graph));
-
+    let Findings {
+        defects,
+        split_head,
+    } = findings(&graph);
     let (order, expected_head) = if defects.is_empty() && !graph.unknown {
         let order = graph.order();
-        let head = order.last().map(|&i| nodes[i].id.clone());
+        let head = graph.head_of(&order);
         (Some(order), head)
     } else {
         (None, split_head)
@@ -101,6 +99,112 @@ pub fn link(nodes: &[Node]) -> Linked {
         order,
         defects,
         expected_head,
+    }
+}
+
+/// Revisions whose parents are all known, as [`link_known`] takes them: with
+/// no [`Parent::Unknown`], the chain rules always decide.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KnownNodes(Vec<Node>);
+
+impl KnownNodes {
+    /// Adds a revision; see [`Node::known`].
+    pub(crate) fn push(&mut self, id: String, parent: Option<String>, dir: String) {
+        self.0.push(Node::known(id, parent, dir));
+    }
+
+    /// The revisions, in the order they were added.
+    pub(crate) fn as_slice(&self) -> &[Node] {
+        &self.0
+    }
+}
+
+/// The positions of a set of revisions from the root to the head: every
+/// index of the nodes given to [`link_known`], each once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Order(Vec<usize>);
+
+impl Order {
+    /// Arranges `items`, one for each node in the order the nodes were given
+    /// to [`link_known`], from the root to the head.
+    pub(crate) fn arrange<T>(&self, items: Vec<T>) -> Vec<T> {
+        // `(index, rank)` sorted by index pairs up with the items in order.
+        let mut ranks: Vec<(usize, usize)> = self
+            .0
+            .iter()
+            .enumerate()
+            .map(|(rank, &index)| (index, rank))
+            .collect();
+        ranks.sort_unstable();
+        let mut ranked: Vec<(usize, T)> = ranks
+            .into_iter()
+            .zip(items)
+            .map(|((_, rank), item)| (rank, item))
+            .collect();
+        ranked.sort_unstable_by_key(|&(rank, _)| rank);
+        ranked.into_iter().map(|(_, item)| item).collect()
+    }
+}
+
+/// The chain rules' verdict on revisions whose parents are all known.
+#[derive(Clone, Debug)]
+pub(crate) struct Linking {
+    /// The revisions from the root to the head, or every rule they break.
+    pub(crate) order: Result<Order, Defects>,
+    /// The id `HEAD` should hold; see [`Linked::expected_head`].
+    pub(crate) expected_head: Option<String>,
+}
+
+/// Applies the same rules as [`link`] to revisions whose parents are all
+/// known: they form one chain exactly when they break no rule.
+pub(crate) fn link_known(nodes: &KnownNodes) -> Linking {
+    let graph = Graph::new(nodes.as_slice());
+    let Findings {
+        defects,
+        split_head,
+    } = findings(&graph);
+    match Defects::from_vec(defects) {
+        Some(defects) => Linking {
+            order: Err(defects),
+            expected_head: split_head,
+        },
+        None => {
+            let order = graph.order();
+            Linking {
+                expected_head: graph.head_of(&order),
+                order: Ok(Order(order)),
+            }
+        }
+    }
+}
+
+/// What the rules find before any order is taken.
+struct Findings {
+    /// Every rule the nodes break, in the order of the rules.
+    defects: Vec<Defect>,
+    /// After a single fork or second root, the head the suggested
+    /// re-parenting leads to.
+    split_head: Option<String>,
+}
+
+/// Applies every rule to `graph`.
+fn findings(graph: &Graph<'_>) -> Findings {
+    let mut defects = rules::duplicate_ids(graph);
+    defects.extend(rules::missing_parents(graph));
+    let splits: Vec<Split> = rules::forks(graph)
+        .into_iter()
+        .chain(rules::multiple_roots(graph))
+        .collect();
+    let split_head = match splits.as_slice() {
+        [split] if !graph.unknown => Some(split.head.clone()),
+        _ => None,
+    };
+    defects.extend(splits.into_iter().map(|split| split.defect));
+    defects.extend(rules::no_root(graph));
+    defects.extend(rules::cycles(graph));
+    Findings {
+        defects,
+        split_head,
     }
 }
 
@@ -173,6 +277,11 @@ impl<'a> Graph<'a> {
             }
         }
         at
+    }
+
+    /// The id of the last node of `order`.
+    fn head_of(&self, order: &[usize]) -> Option<String> {
+        order.last().map(|&i| self.nodes[i].id.clone())
     }
 
     /// The nodes from the first root to its tip, following first children;

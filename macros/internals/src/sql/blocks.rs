@@ -5,6 +5,16 @@
 
 use super::lexer::Token;
 
+/// The words psql records at the start of a statement to recognise
+/// `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, each with the letter it records.
+const ROUTINE_WORDS: [(&str, u8); 5] = [
+    ("create", b'c'),
+    ("or", b'o'),
+    ("replace", b'r'),
+    ("function", b'f'),
+    ("procedure", b'p'),
+];
+
 /// How far `sqlite3_complete` has got in a statement: only a
 /// `CREATE [TEMP] TRIGGER` changes where the statement ends.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -143,12 +153,10 @@ impl Current {
             };
         }
 
-        if ["create", "or", "replace", "function", "procedure"]
-            .iter()
-            .any(|keyword| is(word, keyword))
+        if let Some((_, letter)) = ROUTINE_WORDS.iter().find(|(keyword, _)| is(word, keyword))
             && let Some(slot) = self.pg_words.get_mut(self.pg_word_count)
         {
-            *slot = word.as_bytes().first().map_or(0, u8::to_ascii_lowercase);
+            *slot = *letter;
         }
         self.pg_word_count += 1;
         let [first, second, third, fourth] = self.pg_words;

@@ -91,8 +91,11 @@ impl<'a> Splitter<'a> {
         let at = at.min(self.bytes.len());
         self.newlines += self
             .bytes
-            .get(self.counted_to..at)
-            .map_or(0, |bytes| bytes.iter().filter(|&&b| b == b'\n').count());
+            .iter()
+            .take(at)
+            .skip(self.counted_to)
+            .filter(|&&b| b == b'\n')
+            .count();
         self.counted_to = at;
         self.newlines + 1
     }
