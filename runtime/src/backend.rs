@@ -52,6 +52,19 @@ pub struct NameRow {
     pub name: String,
 }
 
+/// Who holds the migration lock, as far as the database can tell.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct HolderRow {
+    #[diesel(sql_type = Nullable<Text>)]
+    pub host: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub pid: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub application: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub since: Option<String>,
+}
+
 /// A single integer column called `value`.
 #[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
 pub struct ValueRow {
@@ -122,6 +135,21 @@ pub(crate) mod private {
             }
         }
 
+        /// Runs one statement that must change a row, after the pending
+        /// `BEGIN` if there is one, and returns how many rows it changed.
+        pub fn execute_count<C: Connection>(
+            &mut self,
+            conn: &mut C,
+            statement: &str,
+        ) -> diesel::QueryResult<usize> {
+            match self.pending.take() {
+                Some(begin) if self.managed => conn.begin_with(begin)?,
+                Some(begin) => conn.execute_sql(begin)?,
+                None => {}
+            }
+            conn.execute_count(statement)
+        }
+
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         pub(super) fn pending(managed: bool) -> Self {
             Begin {
@@ -172,10 +200,12 @@ pub(crate) mod private {
         /// Opens a transaction with `sql`, which starts with `BEGIN`, and
         /// tells diesel's transaction manager so.
         fn begin_with(&mut self, sql: &str) -> diesel::QueryResult<()>;
-        /// Takes the migration lock named after the version table.
-        fn lock(&mut self, table: &str) -> Result<(), Error>;
-        /// Releases it.
-        fn unlock(&mut self, table: &str) -> Result<(), Error>;
+        /// Runs one statement and returns how many rows it changed.
+        fn execute_count(&mut self, sql: &str) -> diesel::QueryResult<usize>;
+        /// Loads who holds the migration lock.
+        fn load_holders(&mut self, sql: &str) -> diesel::QueryResult<Vec<HolderRow>>;
+        /// Turns diesel's prepared statement cache off on this connection.
+        fn disable_statement_cache(&mut self);
     }
 }
 
@@ -221,6 +251,21 @@ macro_rules! connection_basics {
 
         fn load_values(&mut self, sql: &str) -> diesel::QueryResult<Vec<ValueRow>> {
             diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+        }
+
+        fn execute_count(&mut self, sql: &str) -> diesel::QueryResult<usize> {
+            diesel::RunQueryDsl::execute(diesel::sql_query(sql), self)
+        }
+
+        fn load_holders(&mut self, sql: &str) -> diesel::QueryResult<Vec<HolderRow>> {
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+        }
+
+        fn disable_statement_cache(&mut self) {
+            diesel::Connection::set_prepared_statement_cache_size(
+                self,
+                diesel::connection::CacheSize::Disabled,
+            );
         }
 
         fn begin_with(&mut self, sql: &str) -> diesel::QueryResult<()> {
@@ -289,12 +334,6 @@ impl diesel::query_builder::Query for CachedQuery {
 
 impl<Conn> diesel::RunQueryDsl<Conn> for CachedQuery {}
 
-/// How long a process waits for another one's migration to finish (SQLite's
-/// busy timeout, MySQL's `GET_LOCK`; `pg_advisory_lock` waits as long as it
-/// takes).
-#[cfg(any(feature = "sqlite", feature = "mysql"))]
-pub(crate) const LOCK_WAIT_SECONDS: u32 = 600;
-
 #[cfg(feature = "sqlite")]
 impl private::Connection for diesel::SqliteConnection {
     connection_basics!(Dialect::Sqlite);
@@ -305,34 +344,6 @@ impl private::Connection for diesel::SqliteConnection {
     ) -> Result<T, Error> {
         self.immediate_transaction(f)
     }
-
-    fn lock(&mut self, _table: &str) -> Result<(), Error> {
-        // SQLite has no advisory lock: every step takes the write lock with
-        // `BEGIN IMMEDIATE` and re-reads the state under it; a busy timeout
-        // makes the other processes wait for it instead of failing.
-        self.execute_sql(&format!(
-            "PRAGMA busy_timeout = {}",
-            LOCK_WAIT_SECONDS * 1000
-        ))
-        .context(|| "setting SQLite's busy timeout".to_owned())
-    }
-
-    fn unlock(&mut self, _table: &str) -> Result<(), Error> {
-        Ok(())
-    }
-}
-
-/// A 64-bit key for PostgreSQL's advisory lock, from the version table's
-/// name (FNV-1a), so that two histories in one database do not block each
-/// other.
-#[cfg(any(feature = "postgres", test))]
-fn advisory_key(table: &str) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in "revchain:".bytes().chain(table.bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash as i64
 }
 
 #[cfg(feature = "postgres")]
@@ -405,29 +416,6 @@ impl private::Connection for diesel::PgConnection {
             }
         }
     }
-
-    fn lock(&mut self, table: &str) -> Result<(), Error> {
-        self.execute_sql(&format!("SELECT pg_advisory_lock({})", advisory_key(table)))
-            .context(|| "taking the migration lock (`pg_advisory_lock`)".to_owned())
-    }
-
-    fn unlock(&mut self, table: &str) -> Result<(), Error> {
-        self.execute_sql(&format!(
-            "SELECT pg_advisory_unlock({})",
-            advisory_key(table)
-        ))
-        .context(|| "releasing the migration lock (`pg_advisory_unlock`)".to_owned())
-    }
-}
-
-#[cfg(feature = "mysql")]
-fn mysql_lock_name(table: &str) -> String {
-    // GET_LOCK is server-wide and takes at most 64 characters: name the lock
-    // after a hash of the database and the version table.
-    format!(
-        "CONCAT('revchain/', SHA1(CONCAT(DATABASE(), '/', {})))",
-        crate::bookkeeping::quote_literal(Dialect::Mysql, table)
-    )
 }
 
 #[cfg(feature = "mysql")]
@@ -483,43 +471,5 @@ impl private::Connection for diesel::MysqlConnection {
             let _ = self.execute_sql("ROLLBACK");
         }
         result
-    }
-
-    fn lock(&mut self, table: &str) -> Result<(), Error> {
-        let sql = format!(
-            "SELECT CAST(GET_LOCK({}, {LOCK_WAIT_SECONDS}) AS SIGNED) AS value",
-            mysql_lock_name(table)
-        );
-        let rows = self
-            .load_values(&sql)
-            .context(|| "taking the migration lock (`GET_LOCK`)".to_owned())?;
-        match rows.first().and_then(|row| row.value) {
-            Some(1) => Ok(()),
-            _ => Err(Error::LockTimeout {
-                seconds: LOCK_WAIT_SECONDS,
-            }),
-        }
-    }
-
-    fn unlock(&mut self, table: &str) -> Result<(), Error> {
-        let sql = format!(
-            "SELECT CAST(RELEASE_LOCK({}) AS SIGNED) AS value",
-            mysql_lock_name(table)
-        );
-        self.load_values(&sql)
-            .map(drop)
-            .context(|| "releasing the migration lock (`RELEASE_LOCK`)".to_owned())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn advisory_keys_differ_per_table() {
-        assert_ne!(
-            super::advisory_key("revchain_version"),
-            super::advisory_key("other")
-        );
-        assert_eq!(super::advisory_key("x"), super::advisory_key("x"));
     }
 }

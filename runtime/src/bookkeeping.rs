@@ -84,11 +84,11 @@ impl Bookkeeping {
         &self.version_table
     }
 
-    fn literal(&self, value: &str) -> String {
+    pub(crate) fn literal(&self, value: &str) -> String {
         quote_literal(self.dialect, value)
     }
 
-    fn optional(&self, value: Option<&str>) -> String {
+    pub(crate) fn optional(&self, value: Option<&str>) -> String {
         value.map_or_else(|| "NULL".to_owned(), |value| self.literal(value))
     }
 
@@ -112,17 +112,7 @@ impl Bookkeeping {
             ),
         };
         let now = self.now();
-        let insert = match self.dialect {
-            Dialect::Sqlite => {
-                format!("INSERT OR IGNORE INTO {version} (id, state) VALUES (1, 'clean')")
-            }
-            Dialect::Postgres => format!(
-                "INSERT INTO {version} (id, state) VALUES (1, 'clean') ON CONFLICT (id) DO NOTHING"
-            ),
-            Dialect::Mysql => {
-                format!("INSERT IGNORE INTO {version} (id, state) VALUES (1, 'clean')")
-            }
-        };
+        let insert = self.insert_once(version, "(id, state) VALUES (1, 'clean')");
         [
             format!(
                 "CREATE TABLE IF NOT EXISTS {version} (\n    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),\n    revision VARCHAR(50),\n    chain_digest CHAR(64),\n    state VARCHAR(8) NOT NULL,\n    dirty_revision VARCHAR(50),\n    dirty_direction VARCHAR(8),\n    updated_at {timestamp} NOT NULL DEFAULT {now}\n)"
@@ -132,6 +122,16 @@ impl Bookkeeping {
             ),
             insert,
         ]
+    }
+
+    /// An `INSERT` of `rows` (`(columns) VALUES (…)`) into the table
+    /// `quoted` that does nothing where the row's key exists already.
+    pub(crate) fn insert_once(&self, quoted: &str, rows: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("INSERT OR IGNORE INTO {quoted} {rows}"),
+            Dialect::Postgres => format!("INSERT INTO {quoted} {rows} ON CONFLICT (id) DO NOTHING"),
+            Dialect::Mysql => format!("INSERT IGNORE INTO {quoted} {rows}"),
+        }
     }
 
     /// The one-row lookup behind every state check.
@@ -172,7 +172,7 @@ impl Bookkeeping {
     }
 
     /// The current time, as the log and version tables store it.
-    fn now(&self) -> &'static str {
+    pub(crate) fn now(&self) -> &'static str {
         match self.dialect {
             Dialect::Mysql => "CURRENT_TIMESTAMP(6)",
             _ => "CURRENT_TIMESTAMP",

@@ -286,11 +286,28 @@ pub enum Error {
 
     /// Another process held the migration lock for too long.
     #[error(
-        "timed out after {seconds} s waiting for the migration lock\n  = help: another process is migrating this database; wait for it, or find it if it hangs"
+        "timed out after {} waiting for the migration lock, held by {}\n  = help: another process is migrating this database: wait for it, or, if it hangs, stop it (with the `table` lock, `revchain lock release` frees a lock whose holder is gone)",
+        crate::report::seconds(*waited),
+        holder.as_ref().map_or_else(|| "another process".to_owned(), ToString::to_string)
     )]
     LockTimeout {
         /// How long revchain waited.
-        seconds: u32,
+        waited: std::time::Duration,
+        /// Who holds the lock, where the database can tell.
+        holder: Option<crate::LockHolder>,
+    },
+
+    /// Another process took the `table` lock over after this run's lease
+    /// expired: the run stopped before writing anything more.
+    #[error(
+        "lost the migration lock in `{table}`: its lease of {} expired and another process took it over\n  = help: run the command again once the other process is done; if single statements run longer than the lease, set a longer one (`Migrator::lock_lease`)",
+        crate::report::seconds(*lease)
+    )]
+    LockLost {
+        /// The lock table.
+        table: String,
+        /// The lease.
+        lease: std::time::Duration,
     },
 
     /// The database is not at the embedded head.

@@ -45,7 +45,9 @@ mod target;
 pub use backend::MigrationConnection;
 pub use bookkeeping::{quote_identifier, quote_literal};
 pub use error::{Direction, DriftReason, Drifted, Error, RevisionFailed, TargetError};
-pub use migrator::{DEFAULT_VERSION_TABLE, Migrator};
+pub use migrator::{
+    DEFAULT_VERSION_TABLE, LockHolder, LockStrategy, Migrator, ParseLockStrategyError,
+};
 pub use report::{Progress, Report, Status, Step};
 pub use revchain_internals::sql::Dialect;
 pub use revchain_internals::{Checksum, chain_digest, revision_checksum};

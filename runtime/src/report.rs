@@ -35,6 +35,14 @@ pub enum Progress {
     },
     /// A revision finished, bookkeeping included.
     Finished(Step),
+    /// Another process holds the migration lock: sent after about a second
+    /// of waiting, and every 30 seconds after that.
+    Waiting {
+        /// Who holds it, where the database can tell.
+        holder: Option<crate::LockHolder>,
+        /// How long this process has waited.
+        waited: Duration,
+    },
 }
 
 /// What an `upgrade`, `downgrade` or `stamp` did.
@@ -120,5 +128,14 @@ impl fmt::Display for Status {
             if pending.len() == 1 { " is" } else { "s are" },
             pending.join(", ")
         )
+    }
+}
+
+/// A duration as whole seconds, or milliseconds under one second.
+pub(crate) fn seconds(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{} s", duration.as_secs())
     }
 }

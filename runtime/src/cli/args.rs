@@ -2,11 +2,12 @@
 //! [`DbArgs`]/[`DbCommand`] an application flattens into its own parser.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::Dialect;
+use crate::{Dialect, LockStrategy};
 
 /// Options every command accepts, before or after the command's name.
 ///
@@ -41,6 +42,34 @@ pub struct GlobalArgs {
     /// [default: from the database URL's scheme]
     #[arg(long, global = true, value_name = "DIALECT", value_parser = dialect_parser())]
     pub dialect: Option<Dialect>,
+
+    /// How to keep other processes out while migrating: `table` (a lock row
+    /// with a lease: Galera, PgBouncer), `advisory` (the database's session
+    /// lock), `none` (a single writer), `auto` (`table` on a Galera node,
+    /// else `advisory`) [default: `lock` of the config files, then `auto`]
+    #[arg(long, global = true, value_name = "STRATEGY", value_parser = lock_parser())]
+    pub lock: Option<LockStrategy>,
+
+    /// How long to wait for the migration lock, such as `30s` or `5m`
+    /// [default: `lock_timeout` of the config files, else as long as it
+    /// takes]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = duration_parser)]
+    pub lock_timeout: Option<Duration>,
+}
+
+/// `--lock`: the possible values in `--help`, read by [`LockStrategy`]'s
+/// own `FromStr`.
+fn lock_parser() -> impl TypedValueParser<Value = LockStrategy> {
+    PossibleValuesParser::new(["auto", "advisory", "table", "none"]).try_map(|name| {
+        name.parse::<LockStrategy>()
+            .map_err(|error| clap::Error::raw(clap::error::ErrorKind::InvalidValue, error))
+    })
+}
+
+/// A duration such as `30s`, `5m` or `1h 30m`.
+pub(crate) fn duration_parser(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|error| format!("`{text}` is not a duration such as `30s` or `5m`: {error}"))
 }
 
 /// How results and errors are printed.

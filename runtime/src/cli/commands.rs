@@ -521,7 +521,8 @@ fn report_json(report: &Report) -> Value {
 }
 
 /// Prints `Running upgrade A -> B, message` when a revision starts, and its
-/// duration when it ends.
+/// duration when it ends; while the migration lock is held elsewhere, who
+/// holds it.
 fn progress(output: &Output) -> impl FnMut(Progress) {
     move |event| match event {
         Progress::Starting {
@@ -544,6 +545,11 @@ fn progress(output: &Output) -> impl FnMut(Progress) {
         Progress::Finished(step) => {
             output.finish_line(&format!(" ({})", duration(step.duration)));
         }
+        Progress::Waiting { holder, waited } => output.log(&format!(
+            "Waiting for the migration lock, held by {} ({} so far)",
+            holder.map_or_else(|| "another process".to_owned(), |holder| holder.to_string()),
+            duration(waited)
+        )),
     }
 }
 
@@ -633,11 +639,14 @@ fn stamp(session: &mut Session<'_>, args: &StampArgs) -> Result<(), CliError> {
     refuse_range(&args.target, "stamp")?;
     let revisions = &session.revisions()?;
     let migrator = session.migrator(revisions);
+    let output = session.output;
     let (connection, _) = session.connection()?;
-    let report = with_connection!(connection, |conn| migrator.stamp(
+    let mut progress = progress(output);
+    let report = with_connection!(connection, |conn| migrator.stamp_with_progress(
         conn,
         &args.target,
-        args.purge
+        args.purge,
+        &mut progress
     ))?;
     if session.output.json() {
         return session.output.print_json(&json!({

@@ -364,7 +364,9 @@ impl<'a> Session<'a> {
             .version_table
             .clone()
             .or_else(|| self.defaults.version_table.clone());
-        let migrator = Migrator::new(revisions);
+        let migrator = Migrator::new(revisions)
+            .lock(self.settings.lock.unwrap_or_default())
+            .lock_timeout(self.settings.lock_timeout);
         match table {
             Some(table) => migrator.version_table(table),
             None => migrator,

@@ -17,13 +17,18 @@
 //! then `ignore_tables` in the config files. The version table:
 //! `--version-table`, then `version_table` in the config files, then the
 //! application's default, then `revchain_version`.
+//! The lock: `--lock`, then `lock` in the config files, then `auto`; its
+//! timeout: `--lock-timeout`, then `lock_timeout` in the config files.
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::args::GlobalArgs;
+use std::time::Duration;
+
+use super::args::{GlobalArgs, duration_parser};
 use super::error::CliError;
+use crate::LockStrategy;
 
 /// One config file. Unknown keys are errors.
 #[derive(Deserialize, Debug, Default)]
@@ -34,6 +39,8 @@ struct ConfigFile {
     schema: Option<PathBuf>,
     version_table: Option<String>,
     ignore_tables: Option<Vec<String>>,
+    lock: Option<String>,
+    lock_timeout: Option<String>,
 }
 
 /// A value and where it came from, for messages.
@@ -54,6 +61,10 @@ pub(crate) struct Settings {
     pub(crate) version_table: Option<String>,
     /// `ignore_tables` of the config files (`--ignore-tables` wins).
     pub(crate) ignore_tables: Vec<String>,
+    /// `--lock`, else `lock` of the config files.
+    pub(crate) lock: Option<LockStrategy>,
+    /// `--lock-timeout`, else `lock_timeout` of the config files.
+    pub(crate) lock_timeout: Option<Duration>,
 }
 
 impl Settings {
@@ -70,7 +81,7 @@ impl Settings {
                         "invalid config file `{shown}`: {}",
                         e.to_string().trim_end().replace('\n', "\n  ")
                     ),
-                    "the keys are `database_url`, `dir`, `schema`, `version_table` and `ignore_tables`",
+                    "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock` and `lock_timeout`",
                 )
             })?;
             if let Some(url) = file.database_url {
@@ -95,6 +106,22 @@ impl Settings {
             if let Some(tables) = file.ignore_tables {
                 settings.ignore_tables = tables;
             }
+            if let Some(lock) = file.lock {
+                settings.lock = Some(lock.parse().map_err(|error| {
+                    CliError::message(
+                        format!("invalid `lock` in the config file `{shown}`: {error}"),
+                        "set `lock` to `auto`, `advisory`, `table` or `none`",
+                    )
+                })?);
+            }
+            if let Some(timeout) = file.lock_timeout {
+                settings.lock_timeout = Some(duration_parser(&timeout).map_err(|error| {
+                    CliError::message(
+                        format!("invalid `lock_timeout` in the config file `{shown}`: {error}"),
+                        "set `lock_timeout` to a duration such as \"30s\" or \"5m\"",
+                    )
+                })?);
+            }
         }
         if let Some(url) = &global.database_url {
             settings.database_url = Some(Sourced {
@@ -105,6 +132,8 @@ impl Settings {
         if let Some(table) = &global.version_table {
             settings.version_table = Some(table.clone());
         }
+        settings.lock = global.lock.or(settings.lock);
+        settings.lock_timeout = global.lock_timeout.or(settings.lock_timeout);
         Ok(settings)
     }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use revchain_internals::sql::Statement;
 
-use super::lock::{has_session_lock, with_lock};
+use super::lock::{Held, has_session_lock, with_lock};
 use super::plan::{Boundaries, Mark, Plan, PlannedStep, StampPlan};
 use super::state::{ensure_tables, execute, required_state};
 use super::{Migrator, name_at};
@@ -34,7 +34,7 @@ impl<'r> Migrator<'r> {
             self.refuse_single_transaction(dialect, &[])?;
         }
         let bk = self.bookkeeping(dialect);
-        with_lock(conn, &bk, |conn| {
+        with_lock(conn, &bk, self.lock, progress, |conn, held, progress| {
             ensure_tables(conn, &bk)?;
             let mut state = required_state(conn, &bk)?;
             let adopted = if direction == Direction::Up {
@@ -47,7 +47,7 @@ impl<'r> Migrator<'r> {
             self.check_drift(conn, &bk, &state, current)?;
             let goal = target.resolve(self.revisions(), current)?;
             let plan = self.plan(&bk, direction, current, goal)?;
-            let steps = self.execute(conn, &bk, &plan, progress)?;
+            let steps = self.execute(conn, &bk, held, &plan, progress)?;
             let to = required_state(conn, &bk)?.revision;
             Ok(Report {
                 from: state.revision,
@@ -64,9 +64,10 @@ impl<'r> Migrator<'r> {
         conn: &mut C,
         target: &Target,
         purge: bool,
+        progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
         let bk = self.bookkeeping(conn.dialect());
-        with_lock(conn, &bk, |conn| {
+        with_lock(conn, &bk, self.lock, progress, |conn, _, _| {
             ensure_tables(conn, &bk)?;
             if purge {
                 execute(conn, &bk.purge(), "emptying the version table")?;
@@ -107,6 +108,7 @@ impl<'r> Migrator<'r> {
         &self,
         conn: &mut C,
         bk: &Bookkeeping,
+        held: &mut Held,
         plan: &Plan,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Vec<Step>, Error> {
@@ -118,6 +120,7 @@ impl<'r> Migrator<'r> {
                 if !self.claim(conn, bk, first)? {
                     return Ok(Vec::new());
                 }
+                held.fence(conn, &mut Begin::sent())?;
                 plan.steps
                     .iter()
                     .map(|planned| self.execute_in_run(conn, bk, planned, progress))
@@ -127,7 +130,7 @@ impl<'r> Migrator<'r> {
         let mut steps = Vec::with_capacity(plan.steps.len());
         for planned in &plan.steps {
             let mut starting = || progress(starting(planned));
-            if let Some(step) = self.execute_step(conn, bk, planned, &mut starting)? {
+            if let Some(step) = self.execute_step(conn, bk, held, planned, &mut starting)? {
                 progress(Progress::Finished(step.clone()));
                 steps.push(step);
             }
@@ -140,6 +143,7 @@ impl<'r> Migrator<'r> {
         &self,
         conn: &mut C,
         bk: &Bookkeeping,
+        held: &mut Held,
         planned: &PlannedStep,
         starting: &mut dyn FnMut(),
     ) -> Result<Option<Step>, Error> {
@@ -154,11 +158,11 @@ impl<'r> Migrator<'r> {
                     if !self.claim(conn, bk, planned)? {
                         return Ok((None, None));
                     }
+                    held.fence(conn, begin)?;
                     starting();
                     let started = Instant::now();
-                    run_statements(conn, &planned.statements, begin).map_err(|failure| {
-                        failure.into_error(planned, self.nothing_remains(planned))
-                    })?;
+                    run_statements(conn, &planned.statements, begin, |_| Ok(()))
+                        .map_err(|stop| stop.into_error(planned, self.nothing_remains(planned)))?;
                     let duration = started.elapsed();
                     Ok((
                         Some(step(revision, planned.direction, duration)),
@@ -168,6 +172,9 @@ impl<'r> Migrator<'r> {
             }
         };
 
+        // The statements cannot be rolled back: the lock is renewed between
+        // them, and before the mark.
+        held.keep(conn)?;
         match mark {
             Mark::Carried => {}
             // Nothing to claim under a session lock (see `claim`): the mark
@@ -193,13 +200,14 @@ impl<'r> Migrator<'r> {
         starting();
         let started = Instant::now();
         let mut first_failed = false;
-        let mut fail = |failure: Failure| {
-            first_failed = failure.index == 0;
-            failure.into_error(planned, String::new())
+        let mut fail = |stop: Stop| {
+            first_failed = matches!(&stop, Stop::Failed(failure) if failure.index == 0);
+            stop.into_error(planned, String::new())
         };
+        let mut keep = |conn: &mut C| held.keep(conn);
         let outcome = if in_transaction {
             conn.write_transaction_then(RECORDING, |conn, begin| {
-                run_statements(conn, &planned.statements, begin).map_err(&mut fail)?;
+                run_statements(conn, &planned.statements, begin, &mut keep).map_err(&mut fail)?;
                 let duration = started.elapsed();
                 Ok((
                     duration,
@@ -207,8 +215,8 @@ impl<'r> Migrator<'r> {
                 ))
             })
         } else {
-            match run_statements(conn, &planned.statements, &mut Begin::sent()) {
-                Err(failure) => Err(fail(failure)),
+            match run_statements(conn, &planned.statements, &mut Begin::sent(), &mut keep) {
+                Err(stop) => Err(fail(stop)),
                 Ok(()) => {
                     let duration = started.elapsed();
                     let sql = bk.batch(&planned.record(bk, micros(duration)));
@@ -263,8 +271,8 @@ impl<'r> Migrator<'r> {
         let revision = planned.revision;
         progress(starting(planned));
         let started = Instant::now();
-        run_statements(conn, &planned.statements, &mut Begin::sent()).map_err(|failure| {
-            failure.into_error(
+        run_statements(conn, &planned.statements, &mut Begin::sent(), |_| Ok(())).map_err(|stop| {
+            stop.into_error(
                 planned,
                 format!(
                     "the whole run was rolled back, so the database is still where it started: fix `{}` and run the command again",
@@ -368,35 +376,51 @@ struct Failure {
     message: String,
 }
 
-impl Failure {
+/// Why a revision's statements stopped: one failed, or what had to happen
+/// between two of them (renewing the lock) did.
+#[derive(Debug)]
+enum Stop {
+    Failed(Failure),
+    Between(Error),
+}
+
+impl Stop {
     fn into_error(self, planned: &PlannedStep, help: String) -> Error {
-        Error::RevisionFailed(Box::new(RevisionFailed {
-            id: planned.revision.id().to_owned(),
-            file: planned.revision.file(planned.direction.file()),
-            line: self.line,
-            statement: self.statement,
-            message: self.message,
-            help,
-        }))
+        match self {
+            Stop::Failed(failure) => Error::RevisionFailed(Box::new(RevisionFailed {
+                id: planned.revision.id().to_owned(),
+                file: planned.revision.file(planned.direction.file()),
+                line: failure.line,
+                statement: failure.statement,
+                message: failure.message,
+                help,
+            })),
+            Stop::Between(error) => error,
+        }
     }
 }
 
 /// Sends each statement on its own, so that an error names its line; the
 /// first goes with the transaction's `BEGIN` when `begin` still holds it.
+/// `between` runs before every statement but the first.
 fn run_statements<C: MigrationConnection>(
     conn: &mut C,
     statements: &[Statement<'_>],
     begin: &mut Begin,
-) -> Result<(), Failure> {
+    mut between: impl FnMut(&mut C) -> Result<(), Error>,
+) -> Result<(), Stop> {
     for (index, statement) in statements.iter().enumerate() {
-        begin
-            .execute(conn, statement.text)
-            .map_err(|error| Failure {
+        if index > 0 {
+            between(conn).map_err(Stop::Between)?;
+        }
+        begin.execute(conn, statement.text).map_err(|error| {
+            Stop::Failed(Failure {
                 index,
                 line: statement.line,
                 statement: shorten(statement.text),
                 message: database_message(&error),
-            })?;
+            })
+        })?;
     }
     Ok(())
 }

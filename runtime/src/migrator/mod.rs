@@ -18,6 +18,8 @@ mod state;
 
 pub(crate) use adopt::diesel_version;
 pub(crate) use apply::database_message;
+use lock::LockOptions;
+pub use lock::{LockHolder, LockStrategy, ParseLockStrategyError};
 use plan::name_at;
 use state::read_state;
 
@@ -53,6 +55,7 @@ pub struct Migrator<'r> {
     revisions: &'r Revisions,
     version_table: String,
     single_transaction: bool,
+    lock: LockOptions,
 }
 
 impl<'r> Migrator<'r> {
@@ -63,7 +66,46 @@ impl<'r> Migrator<'r> {
             revisions,
             version_table: DEFAULT_VERSION_TABLE.to_owned(),
             single_transaction: false,
+            lock: LockOptions::default(),
         }
+    }
+
+    /// How a run keeps other processes out (see [`LockStrategy`]; default
+    /// [`LockStrategy::Auto`]).
+    ///
+    /// ```
+    /// # #[cfg(feature = "sqlite")] {
+    /// use diesel::Connection;
+    /// use revchain::{LockStrategy, Migrator};
+    ///
+    /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+    ///
+    /// let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+    /// let migrator = Migrator::new(&REVISIONS).lock(LockStrategy::Table);
+    /// migrator.upgrade(&mut conn, "head").unwrap();
+    /// assert!(migrator.is_at_head(&mut conn).unwrap());
+    /// # }
+    /// ```
+    pub fn lock(mut self, strategy: LockStrategy) -> Self {
+        self.lock.strategy = strategy;
+        self
+    }
+
+    /// How long to wait for the migration lock before failing with
+    /// [`Error::LockTimeout`], naming the holder; `None` (the default):
+    /// as long as it takes. On SQLite it is the busy timeout.
+    pub fn lock_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.lock.timeout = timeout;
+        self
+    }
+
+    /// How long a [`LockStrategy::Table`] lock lasts without being renewed
+    /// (default 5 minutes). The holder renews it between statements, so
+    /// it must exceed the longest single statement; after it expires,
+    /// another process may take the lock over.
+    pub fn lock_lease(mut self, lease: std::time::Duration) -> Self {
+        self.lock.lease = lease;
+        self
     }
 
     /// Uses another version table (and `<name>_log` as the log table). The
@@ -225,7 +267,19 @@ impl<'r> Migrator<'r> {
         target: &str,
         purge: bool,
     ) -> Result<Report, Error> {
-        self.run_stamp(conn, &target.parse()?, purge)
+        self.stamp_with_progress(conn, target, purge, &mut |_| {})
+    }
+
+    /// [`stamp`](Self::stamp), telling `progress` while it waits for the
+    /// migration lock.
+    pub fn stamp_with_progress<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        target: &str,
+        purge: bool,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<Report, Error> {
+        self.run_stamp(conn, &target.parse()?, purge, progress)
     }
 
     /// Whether single-transaction mode is on.

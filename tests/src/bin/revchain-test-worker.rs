@@ -2,14 +2,16 @@
 //! once or kill one halfway.
 //!
 //! `revchain-test-worker <sqlite|postgres|mysql> <url> <history> [target]`
-//! prints `starting <id>` before each revision it runs and `applied <n>` at
-//! the end; on error it prints the error and exits with 1.
+//! prints `starting <id>` before each revision it runs, `waiting <holder>`
+//! while another process holds the migration lock, and `applied <n>` at the
+//! end; on error it prints the error and exits with 1. The lock strategy is
+//! `REVCHAIN_TEST_LOCK` (`auto` when unset).
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use diesel::Connection;
-use revchain::{Migrator, Progress};
+use revchain::{LockStrategy, Migrator, Progress};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -22,12 +24,27 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let target = rest.first().map_or("head", String::as_str);
-    let migrator = Migrator::new(revisions);
+    let strategy = match std::env::var("REVCHAIN_TEST_LOCK") {
+        Ok(name) => match name.parse::<LockStrategy>() {
+            Ok(strategy) => strategy,
+            Err(error) => {
+                eprintln!("{error}");
+                return ExitCode::from(2);
+            }
+        },
+        Err(_) => LockStrategy::Auto,
+    };
+    let migrator = Migrator::new(revisions).lock(strategy);
     let mut progress = |event: Progress| {
-        if let Progress::Starting { id, .. } = event {
-            println!("starting {id}");
-            let _ = std::io::stdout().flush();
+        match event {
+            Progress::Starting { id, .. } => println!("starting {id}"),
+            Progress::Waiting { holder, .. } => println!(
+                "waiting {}",
+                holder.map_or_else(|| "unknown".to_owned(), |h| h.to_string())
+            ),
+            Progress::Finished(_) => {}
         }
+        let _ = std::io::stdout().flush();
     };
     let result = match backend.as_str() {
         "sqlite" => diesel::SqliteConnection::establish(url)

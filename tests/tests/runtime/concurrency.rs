@@ -11,10 +11,16 @@ const PROCESSES: usize = 8;
 /// Starts the workers together and checks that each exits successfully, and
 /// that together they applied every revision exactly once.
 fn race(backend: &str, url: &str) -> usize {
+    race_with(backend, url, "auto")
+}
+
+/// [`race`] with a lock strategy.
+pub(crate) fn race_with(backend: &str, url: &str, lock: &str) -> usize {
     let children: Vec<_> = (0..PROCESSES)
         .map(|_| {
             Command::new(WORKER)
                 .args([backend, url, "example"])
+                .env("REVCHAIN_TEST_LOCK", lock)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -38,7 +44,7 @@ fn race(backend: &str, url: &str) -> usize {
     applied
 }
 
-fn assert_each_revision_once(conn: &mut impl Probe) {
+pub(crate) fn assert_each_revision_once(conn: &mut impl Probe) {
     for revision in EXAMPLE.iter() {
         let n = conn.count(&format!(
             "SELECT COUNT(*) AS n FROM revchain_version_log WHERE revision = '{}' AND direction = 'up'",

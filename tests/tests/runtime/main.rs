@@ -9,6 +9,7 @@ mod concurrency;
 mod drift;
 mod failure;
 mod kill;
+mod locks;
 mod migration_source;
 mod multi_connection;
 mod realworld;
