@@ -3,6 +3,8 @@
 //!
 //! `cargo test -p revchain-tests --test topology`
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 
 use diesel::connection::SimpleConnection;
