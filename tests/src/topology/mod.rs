@@ -533,3 +533,46 @@ pub(crate) fn wait_for(
 pub(crate) fn database_name() -> String {
     crate::unique_name()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_wait_names_the_exit_and_the_log_tail() {
+        let dir = TopologyDir::new("selftest").expect("a topology directory");
+        let log = dir.join("out.log");
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo 'FATAL: boom'; exit 3"]);
+        let mut server =
+            Server::spawn("sh", command, &log, log.clone(), "TERM").expect("starting sh");
+        let error = wait_for(&mut server, "nothing", Duration::from_secs(30), || {
+            Err("no answer".to_owned())
+        })
+        .expect_err("sh exits");
+        assert!(error.0.contains("sh exited"), "{error}");
+        assert!(error.0.contains("FATAL: boom"), "{error}");
+    }
+
+    #[test]
+    fn stopping_reaps_the_process_tree() {
+        let dir = TopologyDir::new("selftest").expect("a topology directory");
+        let log = dir.join("out.log");
+        let mut command = Command::new("sh");
+        // The `sleep`s would outlive `sh` unless they are killed too.
+        command.args(["-c", "sleep 300 & sleep 300; wait"]);
+        let mut server =
+            Server::spawn("sh", command, &log, log.clone(), "TERM").expect("starting sh");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while server.processes().len() < 3 {
+            assert!(Instant::now() < deadline, "{:?}", server.processes());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let processes = server.processes();
+        drop(server);
+        assert_stopped(&processes);
+        let path = dir.path.clone();
+        drop(dir);
+        assert!(!path.exists());
+    }
+}
