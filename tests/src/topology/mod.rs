@@ -561,8 +561,7 @@ mod tests {
         let mut command = Command::new("sh");
         // The `sleep`s would outlive `sh` unless they are killed too.
         command.args(["-c", "sleep 300 & sleep 300; wait"]);
-        let mut server =
-            Server::spawn("sh", command, &log, log.clone(), "TERM").expect("starting sh");
+        let server = Server::spawn("sh", command, &log, log.clone(), "TERM").expect("starting sh");
         let deadline = Instant::now() + Duration::from_secs(30);
         while server.processes().len() < 3 {
             assert!(Instant::now() < deadline, "{:?}", server.processes());
