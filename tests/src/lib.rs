@@ -16,6 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, MysqlConnection, PgConnection, SqliteConnection};
 
+pub mod topology;
+
 /// The example history of the repository.
 pub static EXAMPLE: revchain::Revisions = revchain::embed_revisions!("../migrations");
 
@@ -117,6 +119,11 @@ impl TestDatabase {
                 None
             }
         }
+    }
+
+    /// The name of the database.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// A new PostgreSQL connection to the database.
