@@ -5,12 +5,15 @@ use std::time::{Duration, Instant};
 
 use revchain_internals::sql::Statement;
 
+use super::guard::read_only_refusal;
 use super::lock::{has_session_lock, with_lock};
+use super::lost;
 use super::plan::{Boundaries, Mark, Plan, PlannedStep, StampPlan};
 use super::state::{ensure_tables, execute, required_state};
 use super::{Migrator, name_at};
 use crate::backend::{Begin, MigrationConnection};
 use crate::bookkeeping::Bookkeeping;
+use crate::classify::is_connection_lost;
 use crate::error::{Direction, Error, RevisionFailed};
 use crate::report::{Progress, Report, Step};
 use crate::{Revision, Target};
@@ -34,9 +37,13 @@ impl<'r> Migrator<'r> {
             self.refuse_single_transaction(dialect, &[])?;
         }
         let bk = self.bookkeeping(dialect);
+        let operation = match direction {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        };
+        self.refuse_read_only(conn, operation)?;
         with_lock(conn, &bk, |conn| {
-            ensure_tables(conn, &bk)?;
-            let mut state = required_state(conn, &bk)?;
+            let mut state = self.prepare_tables(conn, &bk, operation)?;
             let adopted = if direction == Direction::Up {
                 self.adopt_diesel(conn, &bk, &mut state)?
             } else {
@@ -66,8 +73,9 @@ impl<'r> Migrator<'r> {
         purge: bool,
     ) -> Result<Report, Error> {
         let bk = self.bookkeeping(conn.dialect());
+        self.refuse_read_only(conn, "stamp")?;
         with_lock(conn, &bk, |conn| {
-            ensure_tables(conn, &bk)?;
+            read_only_refusal(ensure_tables(conn, &bk), bk.dialect(), "stamp")?;
             if purge {
                 execute(conn, &bk.purge(), "emptying the version table")?;
                 ensure_tables(conn, &bk)?;
@@ -114,20 +122,25 @@ impl<'r> Migrator<'r> {
             let Some(first) = plan.steps.first() else {
                 return Ok(Vec::new());
             };
-            return conn.write_transaction(|conn| {
-                if !self.claim(conn, bk, first)? {
-                    return Ok(Vec::new());
-                }
-                plan.steps
-                    .iter()
-                    .map(|planned| self.execute_in_run(conn, bk, planned, progress))
-                    .collect()
-            });
+            return conn
+                .write_transaction(|conn| {
+                    if !self.claim(conn, bk, first)? {
+                        return Ok(Vec::new());
+                    }
+                    plan.steps
+                        .iter()
+                        .map(|planned| self.execute_in_run(conn, bk, planned, progress))
+                        .collect()
+                })
+                .map_err(|error| self.explain_lost_run(error, plan));
         }
         let mut steps = Vec::with_capacity(plan.steps.len());
         for planned in &plan.steps {
             let mut starting = || progress(starting(planned));
-            if let Some(step) = self.execute_step(conn, bk, planned, &mut starting)? {
+            if let Some(step) = self
+                .execute_step(conn, bk, planned, &mut starting)
+                .map_err(|error| self.explain_lost(error, planned))?
+            {
                 progress(Progress::Finished(step.clone()));
                 steps.push(step);
             }
@@ -366,10 +379,15 @@ struct Failure {
     line: usize,
     statement: String,
     message: String,
+    /// Whether the connection was lost: the statement is not at fault.
+    lost: bool,
 }
 
 impl Failure {
     fn into_error(self, planned: &PlannedStep, help: String) -> Error {
+        if self.lost {
+            return lost::in_statement(planned, self.line, self.message);
+        }
         Error::RevisionFailed(Box::new(RevisionFailed {
             id: planned.revision.id().to_owned(),
             file: planned.revision.file(planned.direction.file()),
@@ -396,6 +414,7 @@ fn run_statements<C: MigrationConnection>(
                 line: statement.line,
                 statement: shorten(statement.text),
                 message: database_message(&error),
+                lost: is_connection_lost(&error),
             })?;
     }
     Ok(())
