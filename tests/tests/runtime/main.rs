@@ -11,10 +11,12 @@ mod failure;
 mod kill;
 mod migration_source;
 mod multi_connection;
+mod read_only;
 mod realworld;
 mod roundtrip;
 mod targets;
 mod transactions;
+mod version_row;
 
 /// Runs `$body` with `$conn` bound to a fresh connection of each backend.
 #[macro_export]
