@@ -9,6 +9,7 @@ mod concurrency;
 mod drift;
 mod failure;
 mod kill;
+mod lost_connection;
 mod migration_source;
 mod multi_connection;
 mod read_only;
