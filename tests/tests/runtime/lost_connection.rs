@@ -76,7 +76,8 @@ fn terminated_backend_is_a_lost_connection_on_postgres() {
         "{text}"
     );
     assert!(
-        lost.state.contains("rolled that transaction back: the database is still at `1`"),
+        lost.state
+            .contains("rolled that transaction back: the database is still at `1`"),
         "{text}"
     );
     assert!(!text.contains("fix `"), "{text}");
