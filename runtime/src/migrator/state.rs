@@ -65,14 +65,6 @@ pub(super) fn ensure_tables<C: MigrationConnection>(
     bk: &Bookkeeping,
 ) -> Result<(), Error> {
     let (statements, in_transaction) = setup(bk);
-    create_tables(conn, statements, in_transaction)
-}
-
-fn create_tables<C: MigrationConnection>(
-    conn: &mut C,
-    statements: [String; 3],
-    in_transaction: bool,
-) -> Result<(), Error> {
     let create = |conn: &mut C| {
         for sql in &statements {
             execute(conn, sql, "creating the version table")?;
@@ -154,6 +146,18 @@ fn is_missing<C: MigrationConnection>(
     table: &str,
     error: &diesel::result::Error,
 ) -> Result<bool, Error> {
+    let listed = is_listed(conn, bk, table)?;
+    Ok(!listed && (bk.dialect() != Dialect::Mysql || is_missing_table(error)))
+}
+
+/// Whether the catalogue lists `table` (see [`is_missing`]): a query that
+/// does not fail when the table is missing, so that it leaves a caller's
+/// PostgreSQL transaction usable.
+fn is_listed<C: MigrationConnection>(
+    conn: &mut C,
+    bk: &Bookkeeping,
+    table: &str,
+) -> Result<bool, Error> {
     let dialect = bk.dialect();
     let sql = match dialect {
         Dialect::Postgres => format!(
@@ -162,11 +166,10 @@ fn is_missing<C: MigrationConnection>(
         ),
         _ => bk.existing_tables(&[table]),
     };
-    let listed = !conn
+    Ok(!conn
         .load_names(&sql)
         .context(|| format!("looking for the table `{table}`"))?
-        .is_empty();
-    Ok(!listed && (dialect != Dialect::Mysql || is_missing_table(error)))
+        .is_empty())
 }
 
 /// Reads the version row, which must exist (the tables were created).
@@ -217,52 +220,24 @@ impl Migrator<'_> {
     }
 
     /// Creates the tables if they are missing and reads the version row,
-    /// before `operation` (`upgrade`, `downgrade`) writes. The row is
-    /// created only while the log is empty: a row lost while the log has
-    /// lines stays missing, and is refused (see
-    /// [`read_state`](Self::read_state)) instead of being filled in as base.
-    /// A read-only SQLite file is told by the write it refuses.
+    /// before `operation` (`upgrade`, `downgrade`) writes. A version table
+    /// that exists is read first: creating the tables fills in a missing row
+    /// as base, and a row lost while the log has lines must be refused
+    /// instead (see [`read_state`](Self::read_state)). That costs two
+    /// queries (the catalogue, so that a missing table fails no statement
+    /// of a caller's transaction, and the row). A read-only SQLite file is
+    /// told by the write it refuses.
     pub(super) fn prepare_tables<C: MigrationConnection>(
         &self,
         conn: &mut C,
         bk: &Bookkeeping,
         operation: &'static str,
     ) -> Result<State, Error> {
-        let (mut statements, in_transaction) = setup(bk);
-        statements[2] = insert_unless_logged(bk);
-        read_only_refusal(
-            create_tables(conn, statements, in_transaction),
-            bk.dialect(),
-            operation,
-        )?;
-        match self.read_state(conn, bk)? {
-            Some(state) => Ok(state),
-            // The log's last line reverted the first revision: at base.
-            None => {
-                ensure_tables(conn, bk)?;
-                required_state(conn, bk)
-            }
+        if is_listed(conn, bk, bk.version_table())? {
+            self.read_state(conn, bk)?;
         }
-    }
-}
-
-/// The version row's `INSERT` of [`Bookkeeping::create`], made only while
-/// the log is empty.
-fn insert_unless_logged(bk: &Bookkeeping) -> String {
-    let dialect = bk.dialect();
-    let version = quote_identifier(dialect, bk.version_table());
-    let log = quote_identifier(dialect, &format!("{}_log", bk.version_table()));
-    let unless = format!("WHERE NOT EXISTS (SELECT 1 FROM {log})");
-    match dialect {
-        Dialect::Sqlite => {
-            format!("INSERT OR IGNORE INTO {version} (id, state) SELECT 1, 'clean' {unless}")
-        }
-        Dialect::Postgres => format!(
-            "INSERT INTO {version} (id, state) SELECT 1, 'clean' {unless} ON CONFLICT (id) DO NOTHING"
-        ),
-        Dialect::Mysql => {
-            format!("INSERT IGNORE INTO {version} (id, state) SELECT 1, 'clean' FROM DUAL {unless}")
-        }
+        read_only_refusal(ensure_tables(conn, bk), bk.dialect(), operation)?;
+        required_state(conn, bk)
     }
 }
 
