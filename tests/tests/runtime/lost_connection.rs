@@ -9,21 +9,20 @@ use revchain_tests::{Probe, TestDatabase};
 /// row (`sleep` is the dialect's sleep call): the test kills it while it
 /// sleeps, then empties the table so that the rerun does not sleep.
 fn sleeping_history(dir: &std::path::Path, sleep: &str) -> Revisions {
-    let write = |path: &str, text: &str| {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "1_create_a/up.sql",
-        "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+    let sleeping =
+        format!("SELECT {sleep} FROM sleep_control;\nCREATE TABLE b (id INTEGER PRIMARY KEY);\n");
+    crate::write_files(
+        dir,
+        &[
+            (
+                "1_create_a/up.sql",
+                "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+            ),
+            ("2_sleep/up.sql", &sleeping),
+            ("2_sleep/metadata.toml", "parent = \"1\"\n"),
+            ("HEAD", "2\n"),
+        ],
     );
-    write(
-        "2_sleep/up.sql",
-        &format!("SELECT {sleep} FROM sleep_control;\nCREATE TABLE b (id INTEGER PRIMARY KEY);\n"),
-    );
-    write("2_sleep/metadata.toml", "parent = \"1\"\n");
-    write("HEAD", "2\n");
     Revisions::load(dir, "migrations").unwrap()
 }
 
