@@ -72,6 +72,15 @@ pub struct ValueRow {
     pub value: Option<i64>,
 }
 
+/// A single integer column called `query_only`, as SQLite's `PRAGMA
+/// query_only` returns it: whether the database accepts no writes (the
+/// read-only check names its column so on every backend).
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct QueryOnlyRow {
+    #[diesel(sql_type = BigInt)]
+    pub query_only: i64,
+}
+
 /// A diesel backend revchain speaks, and its SQL dialect.
 pub(crate) trait KnownBackend: diesel::backend::Backend {
     /// The dialect of the backend's SQL.
@@ -206,6 +215,8 @@ pub(crate) mod private {
         fn load_holders(&mut self, sql: &str) -> diesel::QueryResult<Vec<HolderRow>>;
         /// Turns diesel's prepared statement cache off on this connection.
         fn disable_statement_cache(&mut self);
+        /// Loads `query_only` rows: the read-only check.
+        fn load_query_only(&mut self, sql: &str) -> diesel::QueryResult<Vec<QueryOnlyRow>>;
     }
 }
 
@@ -270,6 +281,10 @@ macro_rules! connection_basics {
 
         fn begin_with(&mut self, sql: &str) -> diesel::QueryResult<()> {
             diesel::connection::AnsiTransactionManager::begin_transaction_sql(self, sql)
+        }
+
+        fn load_query_only(&mut self, sql: &str) -> diesel::QueryResult<Vec<QueryOnlyRow>> {
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
         }
     };
 }

@@ -323,6 +323,82 @@ pub enum Error {
         #[source]
         source: diesel::result::Error,
     },
+
+    /// The server, the session or the file accepts no writes: a command that
+    /// writes refuses before it writes anything.
+    #[error("cannot `{operation}`: {what} ({reason}); nothing was written\n  = help: {help}")]
+    ReadOnly {
+        /// `upgrade`, `downgrade` or `stamp`.
+        operation: &'static str,
+        /// What is read-only: the server (a replica), the session, the SQLite
+        /// file.
+        what: String,
+        /// How revchain knows.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
+
+    /// The connection to the database was lost: the SQL is not at fault.
+    #[error(transparent)]
+    ConnectionLost(Box<ConnectionLost>),
+
+    /// The version table has no row, while the log records revisions: the
+    /// revision the database is at is unknown, and is never guessed.
+    #[error(
+        "the version table `{table}` has no row, but its log records {}: revchain does not guess where the database is, and applies nothing\n  = help: check the schema, then record where it is: `stamp {stamp}` if it is where the log says, else `stamp` the revision it is at",
+        describe_last(last, *reverted, stamp)
+    )]
+    VersionRowMissing {
+        /// The version table.
+        table: String,
+        /// The revision of the log's last line.
+        last: String,
+        /// Whether that line reverted it.
+        reverted: bool,
+        /// Where the log says the database is: the revision to stamp.
+        stamp: String,
+    },
+}
+
+fn describe_last(last: &str, reverted: bool, stamp: &str) -> String {
+    if reverted {
+        format!("`{last}` as reverted last, which leaves the database at `{stamp}`")
+    } else {
+        format!("`{last}` as applied last")
+    }
+}
+
+/// The connection was lost while revchain ran something: what, and what
+/// state that leaves the database in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the connection to the database was lost while {during}: {message}\n  = note: {state}\n  = help: run the command again: it resumes from where the database is"
+)]
+#[non_exhaustive]
+pub struct ConnectionLost {
+    /// What was running, naming the revision and its file where there is
+    /// one.
+    pub during: String,
+    /// The client library's message.
+    pub message: String,
+    /// The state the loss leaves the database in.
+    pub state: String,
+    /// The revision that was running, if one was.
+    pub revision: Option<String>,
+}
+
+impl ConnectionLost {
+    /// A loss outside a revision: each of revchain's own steps commits whole
+    /// or not at all.
+    pub(crate) fn new(during: String, source: &diesel::result::Error) -> Self {
+        ConnectionLost {
+            during,
+            message: crate::migrator::database_message(source),
+            state: "whatever revchain committed before stays, and the statement in flight committed whole or not at all".to_owned(),
+            revision: None,
+        }
+    }
 }
 
 fn hint(operation: &str) -> &'static str {
@@ -340,10 +416,17 @@ pub(crate) trait Context<T> {
 
 impl<T> Context<T> for Result<T, diesel::result::Error> {
     fn context(self, context: impl FnOnce() -> String) -> Result<T, Error> {
-        self.map_err(|source| Error::Database {
-            context: context(),
-            source,
-        })
+        self.map_err(|source| database_error(context(), source))
+    }
+}
+
+/// A database error outside a revision's SQL: [`Error::ConnectionLost`] when
+/// the connection is gone, else [`Error::Database`].
+fn database_error(context: String, source: diesel::result::Error) -> Error {
+    if crate::classify::is_connection_lost(&source) {
+        Error::ConnectionLost(Box::new(ConnectionLost::new(context, &source)))
+    } else {
+        Error::Database { context, source }
     }
 }
 
@@ -351,9 +434,9 @@ impl<T> Context<T> for Result<T, diesel::result::Error> {
 /// `ROLLBACK` through this conversion.
 impl From<diesel::result::Error> for Error {
     fn from(source: diesel::result::Error) -> Self {
-        Error::Database {
-            context: "beginning, committing or rolling back a transaction".to_owned(),
+        database_error(
+            "beginning, committing or rolling back a transaction".to_owned(),
             source,
-        }
+        )
     }
 }

@@ -23,6 +23,7 @@
 mod backend;
 mod bookkeeping;
 pub mod build;
+mod classify;
 #[cfg(all(
     feature = "cli",
     any(feature = "sqlite", feature = "postgres", feature = "mysql")
@@ -44,7 +45,9 @@ mod target;
 
 pub use backend::MigrationConnection;
 pub use bookkeeping::{quote_identifier, quote_literal};
-pub use error::{Direction, DriftReason, Drifted, Error, RevisionFailed, TargetError};
+pub use error::{
+    ConnectionLost, Direction, DriftReason, Drifted, Error, RevisionFailed, TargetError,
+};
 pub use migrator::{
     DEFAULT_VERSION_TABLE, LockHolder, LockStrategy, Migrator, ParseLockStrategyError,
 };

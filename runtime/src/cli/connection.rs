@@ -47,7 +47,14 @@ impl AnyConnection {
             Dialect::Postgres => {
                 #[cfg(feature = "postgres")]
                 {
-                    establish(url).map(AnyConnection::Postgres)
+                    // TCP keepalives unless the URL sets them (see
+                    // `keepalive`).
+                    let connect = super::keepalive::with_postgres_keepalives(&url.connect);
+                    establish(&DatabaseUrl {
+                        connect,
+                        ..url.clone()
+                    })
+                    .map(AnyConnection::Postgres)
                 }
                 #[cfg(not(feature = "postgres"))]
                 {

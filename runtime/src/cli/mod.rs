@@ -80,6 +80,7 @@ mod autogenerate;
 mod commands;
 pub(crate) mod connection;
 mod error;
+mod keepalive;
 mod output;
 mod revision;
 mod scratch;

@@ -5,12 +5,15 @@ use std::time::{Duration, Instant};
 
 use revchain_internals::sql::Statement;
 
+use super::guard::read_only_refusal;
 use super::lock::{Held, has_session_lock, with_lock};
+use super::lost;
 use super::plan::{Boundaries, Mark, Plan, PlannedStep, StampPlan};
 use super::state::{ensure_tables, execute, required_state};
 use super::{Migrator, name_at};
 use crate::backend::{Begin, MigrationConnection};
 use crate::bookkeeping::Bookkeeping;
+use crate::classify::is_connection_lost;
 use crate::error::{Direction, Error, RevisionFailed};
 use crate::report::{Progress, Report, Step};
 use crate::{Revision, Target};
@@ -34,9 +37,13 @@ impl<'r> Migrator<'r> {
             self.refuse_single_transaction(dialect, &[])?;
         }
         let bk = self.bookkeeping(dialect);
-        with_lock(conn, &bk, self.lock, progress, |conn, held, progress| {
-            ensure_tables(conn, &bk)?;
-            let mut state = required_state(conn, &bk)?;
+        let operation = match direction {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        };
+        self.refuse_read_only(conn, operation)?;
+        let locked = with_lock(conn, &bk, self.lock, progress, |conn, held, progress| {
+            let mut state = self.prepare_tables(conn, &bk, operation)?;
             let adopted = if direction == Direction::Up {
                 self.adopt_diesel(conn, &bk, &mut state)?
             } else {
@@ -55,7 +62,9 @@ impl<'r> Migrator<'r> {
                 steps,
                 adopted,
             })
-        })
+        });
+        // A SQLite file opened read-only refuses the lock table's first write.
+        read_only_refusal(locked, dialect, operation)
     }
 
     /// `stamp` to `target`, online.
@@ -67,8 +76,9 @@ impl<'r> Migrator<'r> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
         let bk = self.bookkeeping(conn.dialect());
-        with_lock(conn, &bk, self.lock, progress, |conn, _, _| {
-            ensure_tables(conn, &bk)?;
+        self.refuse_read_only(conn, "stamp")?;
+        let locked = with_lock(conn, &bk, self.lock, progress, |conn, _, _| {
+            read_only_refusal(ensure_tables(conn, &bk), bk.dialect(), "stamp")?;
             if purge {
                 execute(conn, &bk.purge(), "emptying the version table")?;
                 ensure_tables(conn, &bk)?;
@@ -100,7 +110,8 @@ impl<'r> Migrator<'r> {
                 steps: Vec::new(),
                 adopted: Vec::new(),
             })
-        })
+        });
+        read_only_refusal(locked, bk.dialect(), "stamp")
     }
 
     /// Runs every step of `plan`, and returns those this process ran.
@@ -116,21 +127,26 @@ impl<'r> Migrator<'r> {
             let Some(first) = plan.steps.first() else {
                 return Ok(Vec::new());
             };
-            return conn.write_transaction(|conn| {
-                if !self.claim(conn, bk, first)? {
-                    return Ok(Vec::new());
-                }
-                held.fence(conn, &mut Begin::sent())?;
-                plan.steps
-                    .iter()
-                    .map(|planned| self.execute_in_run(conn, bk, planned, progress))
-                    .collect()
-            });
+            return conn
+                .write_transaction(|conn| {
+                    if !self.claim(conn, bk, first)? {
+                        return Ok(Vec::new());
+                    }
+                    held.fence(conn, &mut Begin::sent())?;
+                    plan.steps
+                        .iter()
+                        .map(|planned| self.execute_in_run(conn, bk, planned, progress))
+                        .collect()
+                })
+                .map_err(|error| self.explain_lost_run(error, plan));
         }
         let mut steps = Vec::with_capacity(plan.steps.len());
         for planned in &plan.steps {
             let mut starting = || progress(starting(planned));
-            if let Some(step) = self.execute_step(conn, bk, held, planned, &mut starting)? {
+            if let Some(step) = self
+                .execute_step(conn, bk, held, planned, &mut starting)
+                .map_err(|error| self.explain_lost(error, planned))?
+            {
                 progress(Progress::Finished(step.clone()));
                 steps.push(step);
             }
@@ -374,6 +390,8 @@ struct Failure {
     line: usize,
     statement: String,
     message: String,
+    /// Whether the connection was lost: the statement is not at fault.
+    lost: bool,
 }
 
 /// Why a revision's statements stopped: one failed, or what had to happen
@@ -387,6 +405,9 @@ enum Stop {
 impl Stop {
     fn into_error(self, planned: &PlannedStep, help: String) -> Error {
         match self {
+            Stop::Failed(failure) if failure.lost => {
+                lost::in_statement(planned, failure.line, failure.message)
+            }
             Stop::Failed(failure) => Error::RevisionFailed(Box::new(RevisionFailed {
                 id: planned.revision.id().to_owned(),
                 file: planned.revision.file(planned.direction.file()),
@@ -419,6 +440,7 @@ fn run_statements<C: MigrationConnection>(
                 line: statement.line,
                 statement: shorten(statement.text),
                 message: database_message(&error),
+                lost: is_connection_lost(&error),
             })
         })?;
     }

@@ -4,13 +4,16 @@
 //! One file per concern: [`plan`] decides what an operation does, [`apply`]
 //! runs a plan online and [`offline`] renders it as a `--sql` script;
 //! [`state`] reads the version row, [`drift`] refuses a dirty or drifted
-//! database, [`adopt`] takes over a diesel_migrations database, and
-//! [`lock`] holds the migration lock.
+//! database, [`adopt`] takes over a diesel_migrations database,
+//! [`lock`] holds the migration lock, [`guard`] refuses a read-only
+//! database, and [`lost`] says what a lost connection left behind.
 
 mod adopt;
 mod apply;
 mod drift;
+mod guard;
 mod lock;
+mod lost;
 mod offline;
 mod plan;
 mod script;
@@ -21,7 +24,6 @@ pub(crate) use apply::database_message;
 use lock::LockOptions;
 pub use lock::{LockHolder, LockStrategy, ParseLockStrategyError};
 use plan::name_at;
-use state::read_state;
 
 use revchain_internals::sql::Dialect;
 
@@ -141,14 +143,14 @@ impl<'r> Migrator<'r> {
     /// when the embedded chain does not contain it.
     pub fn current<C: MigrationConnection>(&self, conn: &mut C) -> Result<Option<String>, Error> {
         let bk = self.bookkeeping(conn.dialect());
-        Ok(read_state(conn, &bk)?.and_then(|state| state.revision))
+        Ok(self.read_state(conn, &bk)?.and_then(|state| state.revision))
     }
 
     /// Whether the database is at the embedded head, clean, with the applied
     /// chain unchanged: one lookup of one row, whatever the chain's length.
     pub fn is_at_head<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
         let bk = self.bookkeeping(conn.dialect());
-        let state = read_state(conn, &bk)?.unwrap_or_default();
+        let state = self.read_state(conn, &bk)?.unwrap_or_default();
         Ok(state.dirty.is_none()
             && match self.revisions.head() {
                 None => state.revision.is_none(),
@@ -172,7 +174,7 @@ impl<'r> Migrator<'r> {
     /// at head.
     pub fn status<C: MigrationConnection>(&self, conn: &mut C) -> Result<Status, Error> {
         let bk = self.bookkeeping(conn.dialect());
-        let state = read_state(conn, &bk)?.unwrap_or_default();
+        let state = self.read_state(conn, &bk)?.unwrap_or_default();
         let position = state
             .revision
             .as_deref()
@@ -206,7 +208,7 @@ impl<'r> Migrator<'r> {
     /// Costs one lookup; the log is read only to name what differs.
     pub fn verify<C: MigrationConnection>(&self, conn: &mut C) -> Result<(), Error> {
         let bk = self.bookkeeping(conn.dialect());
-        let Some(state) = read_state(conn, &bk)? else {
+        let Some(state) = self.read_state(conn, &bk)? else {
             return Ok(());
         };
         self.refuse_dirty(&state)?;

@@ -4,8 +4,11 @@
 use revchain_internals::Checksum;
 use revchain_internals::sql::Dialect;
 
-use crate::backend::{MigrationConnection, StateRow};
-use crate::bookkeeping::Bookkeeping;
+use super::Migrator;
+use super::guard::read_only_refusal;
+use crate::backend::{LogRow, MigrationConnection, StateRow};
+use crate::bookkeeping::{Bookkeeping, quote_identifier, quote_literal};
+use crate::classify::{is_connection_lost, is_missing_table};
 use crate::error::{Context, Direction, Error};
 use crate::{Revision, Revisions};
 
@@ -75,31 +78,98 @@ pub(super) fn ensure_tables<C: MigrationConnection>(
     }
 }
 
-/// Reads the version row, or `None` when the table or row does not exist.
-pub(super) fn read_state<C: MigrationConnection>(
+/// What the version table holds.
+#[derive(Debug)]
+pub(super) enum Row {
+    /// The version row.
+    Found(State),
+    /// Neither the row nor any line of the log: never migrated, at base.
+    Base,
+    /// No row, while the log has lines: the last of them.
+    Lost(LogRow),
+}
+
+/// Reads the version row. Never guesses: base only when the version table
+/// has no row (or does not exist) and the log has no line (or does not
+/// exist); a table that exists but cannot be read is an error. The version
+/// row's `SELECT` alone is the cost when it succeeds.
+pub(super) fn read_row<C: MigrationConnection>(
     conn: &mut C,
     bk: &Bookkeeping,
-) -> Result<Option<State>, Error> {
+) -> Result<Row, Error> {
+    let reading = || format!("reading the version table `{}`", bk.version_table());
     match conn.load_state(&bk.select_state()) {
-        Ok(rows) => rows
-            .into_iter()
-            .next()
-            .map(|row| parse_state(bk, row))
-            .transpose(),
+        Ok(rows) => match rows.into_iter().next() {
+            Some(row) => parse_state(bk, row).map(Row::Found),
+            None => read_log_tail(conn, bk),
+        },
+        Err(error) if is_connection_lost(&error) => Err(error).context(reading),
         Err(error) => {
-            let exists = conn
-                .load_names(&bk.existing_tables(&[bk.version_table()]))
-                .context(|| "looking for the version table".to_owned())?;
-            if exists.is_empty() {
-                Ok(None)
+            if is_missing(conn, bk, bk.version_table(), &error)? {
+                read_log_tail(conn, bk)
             } else {
-                Err(Error::Database {
-                    context: format!("reading the version table `{}`", bk.version_table()),
-                    source: error,
-                })
+                Err(error).context(reading)
             }
         }
     }
+}
+
+/// The log's last line, when the version row is missing.
+fn read_log_tail<C: MigrationConnection>(conn: &mut C, bk: &Bookkeeping) -> Result<Row, Error> {
+    let log = format!("{}_log", bk.version_table());
+    let reading = || format!("reading the log `{log}`");
+    match conn.load_log(&bk.select_log()) {
+        Ok(lines) => Ok(lines.into_iter().last().map_or(Row::Base, Row::Lost)),
+        Err(error) if is_connection_lost(&error) => Err(error).context(reading),
+        Err(error) => {
+            if is_missing(conn, bk, &log, &error)? {
+                Ok(Row::Base)
+            } else {
+                Err(error).context(reading)
+            }
+        }
+    }
+}
+
+/// Whether `table`, whose `SELECT` failed with `error`, does not exist, as
+/// opposed to existing and being unreadable. Asked of a catalogue that shows
+/// every table whatever the role's privileges where there is one: SQLite's
+/// `sqlite_master`, PostgreSQL's `pg_class` through `to_regclass` (which
+/// resolves the name as the `SELECT` did; `information_schema` hides the
+/// tables a role has no privilege on). MySQL has none: its
+/// `information_schema` hides them too, so a table it does not list counts
+/// as missing only when the error says so ("doesn't exist", 1146; not
+/// "command denied", 1142).
+fn is_missing<C: MigrationConnection>(
+    conn: &mut C,
+    bk: &Bookkeeping,
+    table: &str,
+    error: &diesel::result::Error,
+) -> Result<bool, Error> {
+    let listed = is_listed(conn, bk, table)?;
+    Ok(!listed && (bk.dialect() != Dialect::Mysql || is_missing_table(error)))
+}
+
+/// Whether the catalogue lists `table` (see [`is_missing`]): a query that
+/// does not fail when the table is missing, so that it leaves a caller's
+/// PostgreSQL transaction usable.
+fn is_listed<C: MigrationConnection>(
+    conn: &mut C,
+    bk: &Bookkeeping,
+    table: &str,
+) -> Result<bool, Error> {
+    let dialect = bk.dialect();
+    let sql = match dialect {
+        Dialect::Postgres => format!(
+            "SELECT CAST(c.relname AS TEXT) AS name FROM pg_catalog.pg_class c WHERE c.oid = to_regclass({})",
+            quote_literal(dialect, &quote_identifier(dialect, table))
+        ),
+        _ => bk.existing_tables(&[table]),
+    };
+    Ok(!conn
+        .load_names(&sql)
+        .context(|| format!("looking for the table `{table}`"))?
+        .is_empty())
 }
 
 /// Reads the version row, which must exist (the tables were created).
@@ -107,10 +177,68 @@ pub(super) fn required_state<C: MigrationConnection>(
     conn: &mut C,
     bk: &Bookkeeping,
 ) -> Result<State, Error> {
-    read_state(conn, bk)?.ok_or_else(|| Error::Corrupt {
-        table: bk.version_table().to_owned(),
-        reason: "its row is missing".to_owned(),
-    })
+    match read_row(conn, bk)? {
+        Row::Found(state) => Ok(state),
+        Row::Base | Row::Lost(_) => Err(Error::Corrupt {
+            table: bk.version_table().to_owned(),
+            reason: "its row is missing".to_owned(),
+        }),
+    }
+}
+
+impl Migrator<'_> {
+    /// Reads the version row, or `None` at base (see [`read_row`]). A missing
+    /// row while the log has lines is [`Error::VersionRowMissing`], naming
+    /// the `stamp` the log suggests, unless the log's last line reverted the
+    /// first revision: then the database is at base.
+    pub(super) fn read_state<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        bk: &Bookkeeping,
+    ) -> Result<Option<State>, Error> {
+        let last = match read_row(conn, bk)? {
+            Row::Found(state) => return Ok(Some(state)),
+            Row::Base => return Ok(None),
+            Row::Lost(last) => last,
+        };
+        let reverted = last.direction == Direction::Down.as_str();
+        let stamp = if reverted {
+            match self.revisions().position(&last.revision) {
+                Some(0) => return Ok(None),
+                Some(p) => self.revisions().as_slice()[p - 1].id().to_owned(),
+                None => format!("<the parent of {}>", last.revision),
+            }
+        } else {
+            last.revision.clone()
+        };
+        Err(Error::VersionRowMissing {
+            table: bk.version_table().to_owned(),
+            last: last.revision,
+            reverted,
+            stamp,
+        })
+    }
+
+    /// Creates the tables if they are missing and reads the version row,
+    /// before `operation` (`upgrade`, `downgrade`) writes. A version table
+    /// that exists is read first: creating the tables fills in a missing row
+    /// as base, and a row lost while the log has lines must be refused
+    /// instead (see [`read_state`](Self::read_state)). That costs two
+    /// queries (the catalogue, so that a missing table fails no statement
+    /// of a caller's transaction, and the row). A read-only SQLite file is
+    /// told by the write it refuses.
+    pub(super) fn prepare_tables<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        bk: &Bookkeeping,
+        operation: &'static str,
+    ) -> Result<State, Error> {
+        if is_listed(conn, bk, bk.version_table())? {
+            self.read_state(conn, bk)?;
+        }
+        read_only_refusal(ensure_tables(conn, bk), bk.dialect(), operation)?;
+        required_state(conn, bk)
+    }
 }
 
 fn parse_state(bk: &Bookkeeping, row: StateRow) -> Result<State, Error> {

@@ -9,6 +9,7 @@
 
 mod database;
 mod embedded;
+mod failures;
 mod json;
 mod listing;
 mod output;

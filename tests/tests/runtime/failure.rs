@@ -132,21 +132,21 @@ fn failing_revision_rolls_back_its_rows_on_mysql() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write(
-        "1_create_a/up.sql",
-        "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+    crate::write_files(
+        dir.path(),
+        &[
+            (
+                "1_create_a/up.sql",
+                "CREATE TABLE a (id INTEGER PRIMARY KEY);\n",
+            ),
+            (
+                "2_fill_a/up.sql",
+                "INSERT INTO a (id) VALUES (1);\nINSERT INTO missing_table (id) VALUES (1);\n",
+            ),
+            ("2_fill_a/metadata.toml", "parent = \"1\"\n"),
+            ("HEAD", "2\n"),
+        ],
     );
-    write(
-        "2_fill_a/up.sql",
-        "INSERT INTO a (id) VALUES (1);\nINSERT INTO missing_table (id) VALUES (1);\n",
-    );
-    write("2_fill_a/metadata.toml", "parent = \"1\"\n");
-    write("HEAD", "2\n");
     let revisions = revchain::Revisions::load(dir.path(), "migrations").unwrap();
     let migrator = Migrator::new(&revisions);
     let mut conn = db.mysql_conn();

@@ -10,12 +10,25 @@ mod drift;
 mod failure;
 mod kill;
 mod locks;
+mod lost_connection;
 mod migration_source;
 mod multi_connection;
+mod read_only;
 mod realworld;
 mod roundtrip;
 mod targets;
 mod transactions;
+mod version_row;
+
+/// Writes `files` (paths relative to `dir`, with their text) into `dir`: a
+/// history made at run time.
+pub fn write_files(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
 
 /// Runs `$body` with `$conn` bound to a fresh connection of each backend.
 #[macro_export]

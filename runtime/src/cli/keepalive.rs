@@ -1,0 +1,107 @@
+//! TCP keepalives on the connections the command opens, so that a server
+//! that vanished without closing the connection (a dead host, a cut
+//! network: no FIN, no RST) is noticed instead of waited on forever.
+//!
+//! PostgreSQL: libpq's connection parameters, added to the URL's query
+//! unless the URL sets them. MySQL and MariaDB: diesel's URL has no such
+//! option, and none is needed to turn them on: libmysqlclient and MariaDB
+//! Connector/C set `SO_KEEPALIVE` on every TCP connection they open, with
+//! the operating system's timing (on Linux `net.ipv4.tcp_keepalive_time`,
+//! two hours by default).
+
+/// libpq's keepalive parameters and revchain's defaults: the first probe
+/// after 60 s of silence, then one every 10 s, and the connection is
+/// declared dead after 6 unanswered ones, about two minutes in all.
+pub(crate) const POSTGRES_KEEPALIVES: [(&str, &str); 4] = [
+    ("keepalives", "1"),
+    ("keepalives_idle", "60"),
+    ("keepalives_interval", "10"),
+    ("keepalives_count", "6"),
+];
+
+/// `url` (a `postgres://` URL) with each of [`POSTGRES_KEEPALIVES`] that its
+/// query does not set added to it. The query is read as parameters (names
+/// percent-decoded), never searched as text; the rest of the URL is kept as
+/// it is.
+pub(crate) fn with_postgres_keepalives(url: &str) -> String {
+    let (head, fragment) = match url.find('#') {
+        Some(hash) => url.split_at(hash),
+        None => (url, ""),
+    };
+    let (base, query) = match head.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (head, None),
+    };
+    let set: Vec<String> = query
+        .into_iter()
+        .flat_map(|query| query.split('&'))
+        .map(|parameter| {
+            let name = parameter
+                .split_once('=')
+                .map_or(parameter, |(name, _)| name);
+            percent_encoding::percent_decode_str(name)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let missing: Vec<String> = POSTGRES_KEEPALIVES
+        .iter()
+        .filter(|(name, _)| !set.iter().any(|given| given == name))
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    if missing.is_empty() {
+        return url.to_owned();
+    }
+    let query = match query {
+        Some(query) if !query.is_empty() => format!("{query}&{}", missing.join("&")),
+        _ => missing.join("&"),
+    };
+    format!("{base}?{query}{fragment}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: &str = "keepalives=1&keepalives_idle=60&keepalives_interval=10&keepalives_count=6";
+
+    #[test]
+    fn keepalives_are_added_to_a_url_without_them() {
+        assert_eq!(
+            with_postgres_keepalives("postgres://u:p@h:5432/d"),
+            format!("postgres://u:p@h:5432/d?{ALL}")
+        );
+        assert_eq!(
+            with_postgres_keepalives("postgres://h/d?sslmode=require"),
+            format!("postgres://h/d?sslmode=require&{ALL}")
+        );
+        assert_eq!(
+            with_postgres_keepalives("postgres://h/d?"),
+            format!("postgres://h/d?{ALL}")
+        );
+        assert_eq!(
+            with_postgres_keepalives("postgres://h/d#x"),
+            format!("postgres://h/d?{ALL}#x")
+        );
+    }
+
+    #[test]
+    fn the_users_own_settings_are_kept() {
+        assert_eq!(
+            with_postgres_keepalives("postgres://h/d?keepalives=0"),
+            "postgres://h/d?keepalives=0&keepalives_idle=60&keepalives_interval=10&keepalives_count=6"
+        );
+        let all_set = "postgres://h/d?keepalives_idle=5&keepalives=1&keepalives_count=2&keepalives%5Finterval=1";
+        assert_eq!(with_postgres_keepalives(all_set), all_set);
+    }
+
+    #[test]
+    fn a_value_that_looks_like_a_setting_is_not_one() {
+        // The password parameter's value holds `keepalives_idle=`: still
+        // not set.
+        assert_eq!(
+            with_postgres_keepalives("postgres://h/d?password=keepalives_idle%3D9"),
+            format!("postgres://h/d?password=keepalives_idle%3D9&{ALL}")
+        );
+    }
+}
