@@ -289,6 +289,11 @@ macro_rules! connection_basics {
     };
 }
 
+/// How many times a batch of revchain's own bookkeeping is sent when a
+/// Galera certification conflict rolls it back.
+#[cfg(feature = "mysql")]
+const CERTIFICATION_ATTEMPTS: u32 = 5;
+
 /// `write_transaction` as diesel's `Connection::transaction`: `BEGIN` and
 /// `COMMIT` (PostgreSQL, MySQL).
 #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -465,14 +470,31 @@ impl private::Connection for diesel::MysqlConnection {
         }
         let mut begin = Begin::pending(false);
         let result = f(self, &mut begin).and_then(|(value, last)| match last {
-            Some(sql) => {
-                // The revision's transaction, if `f` began one, commits
-                // first, as the offline script writes it.
-                let commit = if begin.is_pending() { "" } else { "COMMIT;\n" };
-                self.execute_sql(&format!("{commit}BEGIN;\n{sql};\nCOMMIT"))
-                    .context(|| what.to_owned())
-                    .map(|()| value)
+            Some(sql) if begin.is_pending() => {
+                // Only revchain's bookkeeping: a Galera certification
+                // conflict rolled it back, and it is sent again.
+                let batch = format!("BEGIN;\n{sql};\nCOMMIT");
+                let mut result = self.execute_sql(&batch);
+                for attempt in 1..CERTIFICATION_ATTEMPTS {
+                    if !result
+                        .as_ref()
+                        .is_err_and(crate::classify::is_certification_conflict)
+                    {
+                        break;
+                    }
+                    let _ = self.execute_sql("ROLLBACK");
+                    std::thread::sleep(std::time::Duration::from_millis(20 << attempt));
+                    result = self.execute_sql(&batch);
+                }
+                result.context(|| what.to_owned()).map(|()| value)
             }
+            // The revision's transaction commits first, as the offline
+            // script writes it. Not retried: a conflict there may be the
+            // revision's own.
+            Some(sql) => self
+                .execute_sql(&format!("COMMIT;\nBEGIN;\n{sql};\nCOMMIT"))
+                .context(|| what.to_owned())
+                .map(|()| value),
             None if begin.is_pending() => Ok(value),
             None => self
                 .execute_sql("COMMIT")

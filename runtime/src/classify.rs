@@ -91,9 +91,42 @@ pub(crate) fn is_read_only(error: &Error) -> bool {
     }
 }
 
+/// Whether `error` is a conflict the database resolved by aborting this
+/// transaction, which a retry may pass: diesel's `SerializationFailure`
+/// (PostgreSQL 40001, MySQL 1213 through a prepared statement), or MySQL's
+/// 1213 text through a batch, "Deadlock found when trying to get lock",
+/// which is also what a Galera node answers when another node's commit won
+/// the certification.
+pub(crate) fn is_certification_conflict(error: &Error) -> bool {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        Error::DatabaseError(_, info) => info
+            .message()
+            .starts_with("Deadlock found when trying to get lock"),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certification_conflicts_are_told_by_kind_or_by_mysql_s_text() {
+        assert!(is_certification_conflict(&database(
+            DatabaseErrorKind::SerializationFailure,
+            "could not serialize access"
+        )));
+        assert!(is_certification_conflict(&database(
+            DatabaseErrorKind::Unknown,
+            "Deadlock found when trying to get lock; try restarting transaction"
+        )));
+        assert!(!is_certification_conflict(&database(
+            DatabaseErrorKind::Unknown,
+            "Table 'x' already exists"
+        )));
+        assert!(!is_certification_conflict(&Error::NotFound));
+    }
 
     fn database(kind: DatabaseErrorKind, message: &str) -> Error {
         Error::DatabaseError(kind, Box::new(message.to_owned()))

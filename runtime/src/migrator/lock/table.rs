@@ -79,18 +79,40 @@ impl TableLock {
         );
         let row = self.bk.insert_once(&self.table, "(id) VALUES (1)");
         for (sql, what) in [(create, "creating"), (row, "filling")] {
-            // Processes starting together race to create the table; one
-            // that loses finds it created.
-            if let Err(error) = conn.execute_sql(&sql)
-                && !self.exists(conn)?
-            {
-                return Err(Error::Database {
-                    context: format!("{what} the lock table `{}`", self.name),
-                    source: error,
-                });
-            }
+            self.idempotent(conn, &sql, what)?;
         }
         Ok(())
+    }
+
+    /// Runs one of the statements that create the table and its row, which
+    /// processes starting together all send: a Galera certification
+    /// conflict (another node's row won) is sent again, and any other error
+    /// is one only if the table and its row are still missing (on
+    /// PostgreSQL, two `CREATE TABLE IF NOT EXISTS` at once can fail).
+    fn idempotent<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        sql: &str,
+        what: &str,
+    ) -> Result<(), Error> {
+        let mut result = conn.execute_sql(sql);
+        for attempt in 1..5 {
+            match &result {
+                Err(error) if crate::classify::is_certification_conflict(error) => {
+                    std::thread::sleep(Duration::from_millis(20 << attempt));
+                    result = conn.execute_sql(sql);
+                }
+                _ => break,
+            }
+        }
+        match result {
+            Ok(()) => Ok(()),
+            Err(_) if self.exists(conn)? => Ok(()),
+            Err(error) => Err(Error::Database {
+                context: format!("{what} the lock table `{}`", self.name),
+                source: error,
+            }),
+        }
     }
 
     /// Whether the lock table and its row exist.
@@ -153,10 +175,7 @@ impl TableLock {
             }
             // Galera: another node took it at the same moment and won the
             // certification of the commit.
-            Err(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::SerializationFailure,
-                _,
-            )) => Ok(false),
+            Err(error) if crate::classify::is_certification_conflict(&error) => Ok(false),
             Err(error) => Err(error).context(|| format!("taking the lock in `{}`", self.name)),
         }
     }

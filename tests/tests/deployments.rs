@@ -1,0 +1,137 @@
+//! Where real deployments run, each started by the test itself
+//! (`revchain_tests::topology`): a three-node MariaDB Galera cluster, with
+//! processes racing on every node; PgBouncer in transaction pooling; a
+//! PostgreSQL hot standby. With `CI` set a topology that cannot start fails
+//! the test; elsewhere the test skips with a notice.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::{Command, Stdio};
+
+use revchain::{Error, Migrator};
+use revchain_tests::topology::{GaleraCluster, HotStandby, PgBouncer, PoolMode};
+use revchain_tests::{EXAMPLE, Probe, TestDatabase};
+
+const WORKER: &str = env!("CARGO_BIN_EXE_revchain-test-worker");
+const PROCESSES: usize = 8;
+
+/// Starts one worker per URL at once, with the lock strategy `lock`; each
+/// must exit 0. Returns how many revisions they ran together.
+fn race(backend: &str, urls: &[String], lock: &str) -> usize {
+    let children: Vec<_> = urls
+        .iter()
+        .map(|url| {
+            Command::new(WORKER)
+                .args([backend, url.as_str(), "example"])
+                .env("REVCHAIN_TEST_LOCK", lock)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("starting a worker")
+        })
+        .collect();
+    let mut applied = 0;
+    for child in children {
+        let output = child.wait_with_output().expect("waiting for a worker");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "a worker failed: {}\n{stdout}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        applied += stdout
+            .lines()
+            .filter(|line| line.starts_with("starting "))
+            .count();
+    }
+    applied
+}
+
+/// Each revision of the example is logged as applied exactly once.
+fn assert_each_revision_once(conn: &mut impl Probe) {
+    for revision in EXAMPLE.iter() {
+        let n = conn.count(&format!(
+            "SELECT COUNT(*) AS n FROM revchain_version_log WHERE revision = '{}' AND direction = 'up'",
+            revision.id()
+        ));
+        assert_eq!(n, 1, "revision {} was applied {n} times", revision.id());
+    }
+}
+
+#[test]
+fn eight_processes_spread_over_a_galera_cluster_apply_each_revision_once() {
+    let Some(cluster) = GaleraCluster::shared() else {
+        return;
+    };
+    for round in 0..3 {
+        let db = cluster.create_database();
+        let urls: Vec<String> = (0..PROCESSES)
+            .map(|i| db.url(i % cluster.size()).to_owned())
+            .collect();
+        // `auto` takes the table lock on a Galera node.
+        let applied = race("mysql", &urls, "auto");
+        assert_eq!(applied, EXAMPLE.len(), "round {round}");
+        for node in 0..cluster.size() {
+            let mut conn = db.conn(node);
+            conn.run("SET SESSION wsrep_sync_wait = 1");
+            assert_each_revision_once(&mut conn);
+            assert!(
+                Migrator::new(&EXAMPLE).is_at_head(&mut conn).unwrap(),
+                "round {round}: node {node} is not at head"
+            );
+        }
+    }
+}
+
+#[test]
+fn eight_processes_through_pgbouncer_in_transaction_pooling_apply_each_revision_once() {
+    let Some(db) = TestDatabase::postgres() else {
+        return;
+    };
+    let Some(bouncer) = PgBouncer::start(PoolMode::Transaction) else {
+        return;
+    };
+    let urls = vec![bouncer.url(db.name()); PROCESSES];
+    assert_eq!(race("postgres", &urls, "table"), EXAMPLE.len());
+    let mut conn = db.pg();
+    assert_each_revision_once(&mut conn);
+    assert!(Migrator::new(&EXAMPLE).is_at_head(&mut conn).unwrap());
+    // No session lock was left behind on a pooled server connection.
+    assert_eq!(
+        conn.count("SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory'"),
+        0
+    );
+    drop(bouncer);
+}
+
+#[test]
+fn a_hot_standby_is_refused_as_a_replica_and_still_answers_what_it_is_at() {
+    let Some(standby) = HotStandby::start() else {
+        return;
+    };
+    let db = standby.create_database();
+    let migrator = Migrator::new(&EXAMPLE);
+    let below_head = EXAMPLE.as_slice()[EXAMPLE.len() - 2].id();
+    let mut primary = db.primary();
+    migrator.upgrade(&mut primary, below_head).unwrap();
+    standby.wait_for_replay();
+
+    let mut replica = db.standby();
+    for error in [
+        migrator.upgrade(&mut replica, "head").unwrap_err(),
+        migrator.downgrade(&mut replica, "base").unwrap_err(),
+        migrator.stamp(&mut replica, "head", false).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&error, Error::ReadOnly { what, .. } if what.contains("replica")),
+            "expected a read-only replica refusal, got: {error}"
+        );
+        assert!(error.to_string().contains("primary"), "{error}");
+    }
+    assert_eq!(
+        migrator.current(&mut replica).unwrap().as_deref(),
+        Some(below_head)
+    );
+    migrator.verify(&mut replica).unwrap();
+    assert!(!migrator.is_at_head(&mut replica).unwrap());
+}
