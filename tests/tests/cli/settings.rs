@@ -311,7 +311,11 @@ fn the_ddl_lock_options_are_refused_on_sqlite_and_written_into_postgres_scripts(
         .run(&["--ddl-lock-timeout", "soon", "heads"])
         .code(2)
         .stderr_has("`soon` is not a duration");
-    std::fs::write(project.path().join("bad.toml"), "ddl_lock_timeout = \"x\"\n").unwrap();
+    std::fs::write(
+        project.path().join("bad.toml"),
+        "ddl_lock_timeout = \"x\"\n",
+    )
+    .unwrap();
     project
         .run_on(&url, &["--config-file", "bad.toml", "current"])
         .code(1)

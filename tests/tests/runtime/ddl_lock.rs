@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
+use diesel::PgConnection;
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, PgConnection};
 use revchain::{Error, Migrator, Progress};
 use revchain_tests::{EXAMPLE, TestDatabase, TestSqlite};
 
