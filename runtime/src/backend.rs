@@ -112,7 +112,8 @@ pub(crate) mod private {
     /// transaction is already open.
     #[derive(Debug)]
     pub struct Begin {
-        pending: Option<&'static str>,
+        /// `BEGIN`, and any setting of the transaction sent with it.
+        pending: Option<String>,
         /// Whether diesel's transaction manager is told of the transaction
         /// (PostgreSQL, whose connection follows the server's transaction
         /// status). On MySQL revchain ends the transaction itself, in a
@@ -152,19 +153,47 @@ pub(crate) mod private {
             statement: &str,
         ) -> diesel::QueryResult<usize> {
             match self.pending.take() {
-                Some(begin) if self.managed => conn.begin_with(begin)?,
-                Some(begin) => conn.execute_sql(begin)?,
+                Some(begin) if self.managed => conn.begin_with(&begin)?,
+                Some(begin) => conn.execute_sql(&begin)?,
                 None => {}
             }
             conn.execute_count(statement)
         }
 
+        /// Sends `setting` (such as `SET LOCAL lock_timeout = …`) as the
+        /// transaction's first statement, in the batch of the pending
+        /// `BEGIN`; without one (SQLite, or a transaction the caller
+        /// opened), on its own.
+        pub fn setting<C: Connection>(
+            &mut self,
+            conn: &mut C,
+            setting: &str,
+        ) -> diesel::QueryResult<()> {
+            match &mut self.pending {
+                Some(begin) => {
+                    begin.push_str(";\n");
+                    begin.push_str(setting);
+                    Ok(())
+                }
+                None => conn.execute_sql(setting),
+            }
+        }
+
         #[cfg(any(feature = "postgres", feature = "mysql"))]
         pub(super) fn pending(managed: bool) -> Self {
             Begin {
-                pending: Some("BEGIN"),
+                pending: Some("BEGIN".to_owned()),
                 managed,
             }
+        }
+
+        /// The pending `BEGIN` (and settings) as the start of a batch, or
+        /// nothing.
+        #[cfg(feature = "postgres")]
+        pub(super) fn prefix(&self) -> String {
+            self.pending
+                .as_deref()
+                .map_or_else(String::new, |begin| format!("{begin};\n"))
         }
 
         #[cfg(any(feature = "postgres", feature = "mysql"))]
@@ -396,7 +425,7 @@ impl private::Connection for diesel::PgConnection {
         let mut begin = Begin::pending(true);
         let result = f(self, &mut begin).and_then(|(value, last)| {
             // `f` sent nothing: the transaction is still to begin.
-            let prefix = if begin.is_pending() { "BEGIN;\n" } else { "" };
+            let prefix = begin.prefix();
             match last {
                 Some(sql) => self
                     .execute_sql(&format!("{prefix}{sql};\nCOMMIT"))

@@ -107,6 +107,29 @@ pub(crate) fn is_certification_conflict(error: &Error) -> bool {
     }
 }
 
+/// Whether `error` is PostgreSQL giving up waiting for a lock: SQLSTATE
+/// 55P03 `lock_not_available`, raised when `lock_timeout` runs out (and by
+/// `NOWAIT`).
+///
+/// diesel keeps no SQLSTATE: it maps a few codes to a [`DatabaseErrorKind`]
+/// and leaves 55P03 `Unknown`. So the error must be a database error of kind
+/// `Unknown` (never a lost connection, a constraint, a serialization
+/// failure …), and then the message is the documented fallback: the server's
+/// default (English) texts "canceling statement due to lock timeout" and
+/// "could not obtain lock on …". Where a server sends translated messages
+/// (`lc_messages`), a lock timeout is not recognised and stays a failed
+/// revision, never retried.
+pub(crate) fn is_lock_timeout(error: &Error) -> bool {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message().to_ascii_lowercase();
+            message.contains("canceling statement due to lock timeout")
+                || message.contains("could not obtain lock on")
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +238,35 @@ mod tests {
             );
         }
         assert!(!is_missing_table(&Error::NotFound));
+    }
+
+    #[test]
+    fn lock_timeouts_are_recognised_only_as_unknown_database_errors() {
+        for message in [
+            "canceling statement due to lock timeout",
+            "could not obtain lock on relation \"users\"",
+            "could not obtain lock on row in relation \"users\"",
+        ] {
+            assert!(
+                is_lock_timeout(&database(DatabaseErrorKind::Unknown, message)),
+                "{message}"
+            );
+        }
+        assert!(!is_lock_timeout(&database(
+            DatabaseErrorKind::ClosedConnection,
+            "canceling statement due to lock timeout"
+        )));
+        for message in [
+            "canceling statement due to statement timeout",
+            "deadlock detected",
+            "relation \"users\" does not exist",
+        ] {
+            assert!(
+                !is_lock_timeout(&database(DatabaseErrorKind::Unknown, message)),
+                "{message}"
+            );
+        }
+        assert!(!is_lock_timeout(&Error::NotFound));
     }
 
     #[test]

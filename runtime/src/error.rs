@@ -343,6 +343,26 @@ pub enum Error {
     #[error(transparent)]
     ConnectionLost(Box<ConnectionLost>),
 
+    /// A revision's transaction gave up waiting for a table lock
+    /// (PostgreSQL's `lock_timeout`, set with
+    /// [`Migrator::ddl_lock_timeout`](crate::Migrator::ddl_lock_timeout)) on
+    /// every attempt: it rolled back each time, so nothing of it was applied.
+    #[error(transparent)]
+    DdlLockTimeout(Box<DdlLockTimeout>),
+
+    /// [`Migrator::ddl_lock_timeout`](crate::Migrator::ddl_lock_timeout) or
+    /// [`Migrator::ddl_retries`](crate::Migrator::ddl_retries) was set where
+    /// it cannot work: refused before anything is written.
+    #[error(
+        "cannot retry the table locks of the DDL (`--ddl-lock-timeout`, `--ddl-retries`): {reason}\n  = help: {help}"
+    )]
+    DdlOptions {
+        /// Why.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
+
     /// The version table has no row, while the log records revisions: the
     /// revision the database is at is unknown, and is never guessed.
     #[error(
@@ -367,6 +387,35 @@ fn describe_last(last: &str, reverted: bool, stamp: &str) -> String {
     } else {
         format!("`{last}` as applied last")
     }
+}
+
+/// A revision that could not get its table lock within the DDL lock
+/// timeout, on its first attempt and on every retry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "revision `{id}` could not get its table lock within {} after {attempts} attempt{}{}: {message}\n  = note: each attempt rolled back, so nothing of `{file}` was applied and the database is still at `{at}`\n  = help: run the command again later, raise `--ddl-lock-timeout` (`Migrator::ddl_lock_timeout`) or `--ddl-retries`, or find the session that holds the lock in `pg_stat_activity` (often one `idle in transaction`) and end it",
+    timeout.map_or_else(|| "the server's `lock_timeout`".to_owned(), crate::report::seconds),
+    if *attempts == 1 { "" } else { "s" },
+    statement.as_ref().map_or_else(String::new, |(line, text)| format!(" (line {line} of `{file}`: `{text}`)"))
+)]
+#[non_exhaustive]
+pub struct DdlLockTimeout {
+    /// The revision id.
+    pub id: String,
+    /// The file that ran, such as `migrations/…/up.sql`.
+    pub file: String,
+    /// The line and first line of the statement that waited, if it was one
+    /// of the revision's (else revchain's bookkeeping waited).
+    pub statement: Option<(usize, String)>,
+    /// The database's own message.
+    pub message: String,
+    /// The timeout of each attempt (`None`: the server's own
+    /// `lock_timeout`).
+    pub timeout: Option<std::time::Duration>,
+    /// How many times the revision was tried.
+    pub attempts: u32,
+    /// The revision the database is still at (`base` at the start).
+    pub at: String,
 }
 
 /// The connection was lost while revchain ran something: what, and what

@@ -46,7 +46,8 @@ mod target;
 pub use backend::MigrationConnection;
 pub use bookkeeping::{quote_identifier, quote_literal};
 pub use error::{
-    ConnectionLost, Direction, DriftReason, Drifted, Error, RevisionFailed, TargetError,
+    ConnectionLost, DdlLockTimeout, Direction, DriftReason, Drifted, Error, RevisionFailed,
+    TargetError,
 };
 pub use migrator::{
     DEFAULT_VERSION_TABLE, LockHolder, LockStrategy, Migrator, ParseLockStrategyError,

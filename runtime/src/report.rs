@@ -43,6 +43,21 @@ pub enum Progress {
         /// How long this process has waited.
         waited: Duration,
     },
+    /// A revision's transaction gave up waiting for a table lock and rolled
+    /// back (see [`Migrator::ddl_lock_timeout`](crate::Migrator::ddl_lock_timeout)):
+    /// it runs again after `wait`.
+    Retrying {
+        /// The revision id.
+        id: String,
+        /// Which retry this is, from 1.
+        attempt: u32,
+        /// How many retries there may be.
+        of: u32,
+        /// The database's message.
+        reason: String,
+        /// How long revchain waits before the retry.
+        wait: Duration,
+    },
 }
 
 /// What an `upgrade`, `downgrade` or `stamp` did.

@@ -76,7 +76,10 @@ fn normalise(texts: &[String], dialect: Dialect, log_table: &str) -> Vec<String>
                 .unwrap_or_default()
                 .to_ascii_uppercase();
             match keyword.as_str() {
-                "SELECT" | "PRAGMA" | "SET" | "SHOW" => continue,
+                // A revision's `SET LOCAL lock_timeout` is compared: it is
+                // part of the plan.
+                "SET" if !is_set_local(sql) => continue,
+                "SELECT" | "PRAGMA" | "SHOW" => continue,
                 "BEGIN" | "START" if is_transaction_start(sql) => {
                     statements.push("BEGIN".to_owned());
                 }
@@ -85,6 +88,13 @@ fn normalise(texts: &[String], dialect: Dialect, log_table: &str) -> Vec<String>
         }
     }
     unwrap_setup_transaction(statements)
+}
+
+/// `SET LOCAL …`: a setting of one transaction, such as the DDL lock
+/// timeout.
+fn is_set_local(sql: &str) -> bool {
+    let mut words = sql.split_whitespace().map(str::to_ascii_uppercase);
+    words.next().as_deref() == Some("SET") && words.next().as_deref() == Some("LOCAL")
 }
 
 /// `BEGIN`, `BEGIN IMMEDIATE`, `START TRANSACTION`, but not a trigger's
@@ -240,6 +250,25 @@ fn check_dialect<C: MigrationConnection + Connection>(
                 Op::Downgrade("base"),
             ],
         );
+    }
+    if dialect == Dialect::Postgres {
+        // Each revision's transaction starts with `SET LOCAL lock_timeout`;
+        // not those of `run_in_transaction = false`, which are not retried.
+        for (name, revisions) in [
+            ("example, DDL lock timeout", &EXAMPLE),
+            ("no_transaction, DDL lock timeout", &NO_TRANSACTION),
+        ] {
+            let Some(conn) = connect() else { return };
+            let ddl = Migrator::new(revisions)
+                .ddl_lock_timeout(Some(std::time::Duration::from_millis(1500)))
+                .ddl_retries(2);
+            let script = ddl.upgrade_sql(dialect, None, "head").unwrap();
+            assert!(
+                script.contains("BEGIN;\nSET LOCAL lock_timeout = '1500ms';\n"),
+                "{name}: {script}"
+            );
+            check(conn, dialect, name, &ddl, &operations(revisions));
+        }
     }
     let Some(conn) = connect() else { return };
     let other_table = Migrator::new(&EXAMPLE).version_table("other \"versions\"");

@@ -55,6 +55,19 @@ pub struct GlobalArgs {
     /// takes]
     #[arg(long, global = true, value_name = "DURATION", value_parser = duration_parser)]
     pub lock_timeout: Option<Duration>,
+
+    /// PostgreSQL: how long each statement of a revision may wait for a
+    /// table lock (`SET LOCAL lock_timeout` in each revision's transaction),
+    /// such as `2s`; a revision that gives up rolls back [default:
+    /// `ddl_lock_timeout` of the config files, else no limit]
+    #[arg(long, global = true, value_name = "DURATION", value_parser = duration_parser)]
+    pub ddl_lock_timeout: Option<Duration>,
+
+    /// PostgreSQL: how many times a revision that gave up waiting for a
+    /// table lock runs again, after 1 s, 2 s, 4 s … at most 30 s [default:
+    /// `ddl_retries` of the config files, else 0]
+    #[arg(long, global = true, value_name = "N")]
+    pub ddl_retries: Option<u32>,
 }
 
 /// `--lock`: the possible values in `--help`, read by [`LockStrategy`]'s

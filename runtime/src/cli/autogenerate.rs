@@ -65,7 +65,12 @@ pub(crate) fn compare_with_head(
         .dialect
         .or(url.as_ref().map(|url| url.backend))
         .unwrap_or(Dialect::Sqlite);
-    let migrator = session.migrator(revisions);
+    // The scratch database is this process's own: nothing else holds its
+    // tables, and SQLite refuses the DDL lock options.
+    let migrator = session
+        .migrator(revisions)
+        .ddl_lock_timeout(None)
+        .ddl_retries(0);
     let version_table = migrator.version_table_name().to_owned();
 
     let database = {

@@ -522,9 +522,11 @@ fn report_json(report: &Report) -> Value {
 
 /// Prints `Running upgrade A -> B, message` when a revision starts, and its
 /// duration when it ends; while the migration lock is held elsewhere, who
-/// holds it.
+/// holds it; and each retry of a revision that gave up waiting for a table
+/// lock (`--ddl-lock-timeout`).
 fn progress(output: &Output) -> impl FnMut(Progress) {
-    move |event| match event {
+    move |event| {
+        match event {
         Progress::Starting {
             id,
             direction,
@@ -550,6 +552,18 @@ fn progress(output: &Output) -> impl FnMut(Progress) {
             holder.map_or_else(|| "another process".to_owned(), |holder| holder.to_string()),
             duration(waited)
         )),
+        Progress::Retrying {
+            id,
+            attempt,
+            of,
+            reason,
+            wait,
+        } => output.log(&format!(
+            "Retrying {id} in {} (retry {attempt} of {of}): it gave up waiting for a table lock: {}",
+            duration(wait),
+            first_line(&reason)
+        )),
+    }
     }
 }
 

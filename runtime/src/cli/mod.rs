@@ -367,7 +367,9 @@ impl<'a> Session<'a> {
             .or_else(|| self.defaults.version_table.clone());
         let migrator = Migrator::new(revisions)
             .lock(self.settings.lock.unwrap_or_default())
-            .lock_timeout(self.settings.lock_timeout);
+            .lock_timeout(self.settings.lock_timeout)
+            .ddl_lock_timeout(self.settings.ddl_lock_timeout)
+            .ddl_retries(self.settings.ddl_retries.unwrap_or(0));
         match table {
             Some(table) => migrator.version_table(table),
             None => migrator,

@@ -19,6 +19,9 @@
 //! application's default, then `revchain_version`.
 //! The lock: `--lock`, then `lock` in the config files, then `auto`; its
 //! timeout: `--lock-timeout`, then `lock_timeout` in the config files.
+//! The table-lock timeout of the DDL and its retries (PostgreSQL):
+//! `--ddl-lock-timeout` and `--ddl-retries`, then `ddl_lock_timeout` and
+//! `ddl_retries` in the config files.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +44,8 @@ struct ConfigFile {
     ignore_tables: Option<Vec<String>>,
     lock: Option<String>,
     lock_timeout: Option<String>,
+    ddl_lock_timeout: Option<String>,
+    ddl_retries: Option<u32>,
 }
 
 /// A value and where it came from, for messages.
@@ -65,6 +70,10 @@ pub(crate) struct Settings {
     pub(crate) lock: Option<LockStrategy>,
     /// `--lock-timeout`, else `lock_timeout` of the config files.
     pub(crate) lock_timeout: Option<Duration>,
+    /// `--ddl-lock-timeout`, else `ddl_lock_timeout` of the config files.
+    pub(crate) ddl_lock_timeout: Option<Duration>,
+    /// `--ddl-retries`, else `ddl_retries` of the config files.
+    pub(crate) ddl_retries: Option<u32>,
 }
 
 impl Settings {
@@ -81,7 +90,7 @@ impl Settings {
                         "invalid config file `{shown}`: {}",
                         e.to_string().trim_end().replace('\n', "\n  ")
                     ),
-                    "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock` and `lock_timeout`",
+                    "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout` and `ddl_retries`",
                 )
             })?;
             if let Some(url) = file.database_url {
@@ -122,6 +131,17 @@ impl Settings {
                     )
                 })?);
             }
+            if let Some(timeout) = file.ddl_lock_timeout {
+                settings.ddl_lock_timeout = Some(duration_parser(&timeout).map_err(|error| {
+                    CliError::message(
+                        format!("invalid `ddl_lock_timeout` in the config file `{shown}`: {error}"),
+                        "set `ddl_lock_timeout` to a duration such as \"2s\"",
+                    )
+                })?);
+            }
+            if let Some(retries) = file.ddl_retries {
+                settings.ddl_retries = Some(retries);
+            }
         }
         if let Some(url) = &global.database_url {
             settings.database_url = Some(Sourced {
@@ -134,6 +154,8 @@ impl Settings {
         }
         settings.lock = global.lock.or(settings.lock);
         settings.lock_timeout = global.lock_timeout.or(settings.lock_timeout);
+        settings.ddl_lock_timeout = global.ddl_lock_timeout.or(settings.ddl_lock_timeout);
+        settings.ddl_retries = global.ddl_retries.or(settings.ddl_retries);
         Ok(settings)
     }
 

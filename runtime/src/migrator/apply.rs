@@ -9,12 +9,13 @@ use super::guard::read_only_refusal;
 use super::lock::{Held, has_session_lock, with_lock};
 use super::lost;
 use super::plan::{Boundaries, Mark, Plan, PlannedStep, StampPlan};
+use super::retry;
 use super::state::{ensure_tables, execute, required_state};
 use super::{Migrator, name_at};
 use crate::backend::{Begin, MigrationConnection};
 use crate::bookkeeping::Bookkeeping;
-use crate::classify::is_connection_lost;
-use crate::error::{Direction, Error, RevisionFailed};
+use crate::classify::{is_connection_lost, is_lock_timeout};
+use crate::error::{Context, Direction, Error, RevisionFailed};
 use crate::report::{Progress, Report, Step};
 use crate::{Revision, Target};
 
@@ -36,6 +37,7 @@ impl<'r> Migrator<'r> {
             // written, even when there is nothing to run.
             self.refuse_single_transaction(dialect, &[])?;
         }
+        self.refuse_ddl_options(dialect, self.is_single_transaction())?;
         let bk = self.bookkeeping(dialect);
         let operation = match direction {
             Direction::Up => "upgrade",
@@ -142,9 +144,15 @@ impl<'r> Migrator<'r> {
         }
         let mut steps = Vec::with_capacity(plan.steps.len());
         for planned in &plan.steps {
-            let mut starting = || progress(starting(planned));
             if let Some(step) = self
-                .execute_step(conn, bk, held, planned, &mut starting)
+                .with_ddl_retries(planned, progress, |progress, retry| {
+                    if retry {
+                        // The back-off may have outlasted part of the lease.
+                        held.keep(conn)?;
+                    }
+                    let mut starting = || progress(starting(planned));
+                    self.execute_step(conn, bk, held, planned, &mut starting)
+                })
                 .map_err(|error| self.explain_lost(error, planned))?
             {
                 progress(Progress::Finished(step.clone()));
@@ -173,6 +181,12 @@ impl<'r> Migrator<'r> {
                 return conn.write_transaction_then(RECORDING, |conn, begin| {
                     if !self.claim(conn, bk, planned)? {
                         return Ok((None, None));
+                    }
+                    if let Some(setting) = &planned.setting {
+                        // With the `BEGIN`: no round trip of its own.
+                        begin
+                            .setting(conn, setting)
+                            .context(|| "setting `lock_timeout`".to_owned())?;
                     }
                     held.fence(conn, begin)?;
                     starting();
@@ -392,6 +406,8 @@ struct Failure {
     message: String,
     /// Whether the connection was lost: the statement is not at fault.
     lost: bool,
+    /// Whether it gave up waiting for a lock (PostgreSQL's `lock_timeout`).
+    lock_timeout: bool,
 }
 
 /// Why a revision's statements stopped: one failed, or what had to happen
@@ -407,6 +423,9 @@ impl Stop {
         match self {
             Stop::Failed(failure) if failure.lost => {
                 lost::in_statement(planned, failure.line, failure.message)
+            }
+            Stop::Failed(failure) if failure.lock_timeout && planned.retried => {
+                retry::gave_up(planned, failure.line, failure.statement, failure.message)
             }
             Stop::Failed(failure) => Error::RevisionFailed(Box::new(RevisionFailed {
                 id: planned.revision.id().to_owned(),
@@ -441,6 +460,7 @@ fn run_statements<C: MigrationConnection>(
                 statement: shorten(statement.text),
                 message: database_message(&error),
                 lost: is_connection_lost(&error),
+                lock_timeout: is_lock_timeout(&error),
             })
         })?;
     }

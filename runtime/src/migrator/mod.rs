@@ -6,7 +6,8 @@
 //! [`state`] reads the version row, [`drift`] refuses a dirty or drifted
 //! database, [`adopt`] takes over a diesel_migrations database,
 //! [`lock`] holds the migration lock, [`guard`] refuses a read-only
-//! database, and [`lost`] says what a lost connection left behind.
+//! database, [`lost`] says what a lost connection left behind, and
+//! [`retry`] retries a revision that gave up waiting for a table lock.
 
 mod adopt;
 mod apply;
@@ -16,6 +17,7 @@ mod lock;
 mod lost;
 mod offline;
 mod plan;
+mod retry;
 mod script;
 mod state;
 
@@ -24,6 +26,7 @@ pub(crate) use apply::database_message;
 use lock::LockOptions;
 pub use lock::{LockHolder, LockStrategy, ParseLockStrategyError};
 use plan::name_at;
+use retry::DdlOptions;
 
 use revchain_internals::sql::Dialect;
 
@@ -58,6 +61,7 @@ pub struct Migrator<'r> {
     version_table: String,
     single_transaction: bool,
     lock: LockOptions,
+    ddl: DdlOptions,
 }
 
 impl<'r> Migrator<'r> {
@@ -69,6 +73,7 @@ impl<'r> Migrator<'r> {
             version_table: DEFAULT_VERSION_TABLE.to_owned(),
             single_transaction: false,
             lock: LockOptions::default(),
+            ddl: DdlOptions::default(),
         }
     }
 
@@ -107,6 +112,70 @@ impl<'r> Migrator<'r> {
     /// another process may take the lock over.
     pub fn lock_lease(mut self, lease: std::time::Duration) -> Self {
         self.lock.lease = lease;
+        self
+    }
+
+    /// On PostgreSQL, how long each statement of a revision may wait for a
+    /// table lock: every revision's transaction starts with
+    /// `SET LOCAL lock_timeout = '<ms>ms'` (sent with its `BEGIN`, in the
+    /// `--sql` script too). A statement that gives up rolls the revision's
+    /// transaction back, so nothing of it is applied; with
+    /// [`ddl_retries`](Self::ddl_retries) it runs again after a back-off,
+    /// else the run fails with [`Error::DdlLockTimeout`]. This way an
+    /// `ALTER TABLE` stuck behind a long transaction never queues the
+    /// application's queries behind its `ACCESS EXCLUSIVE` wait for long.
+    /// `None` (the default) sets nothing.
+    ///
+    /// It applies to revisions whose statements and bookkeeping commit
+    /// together: not to one with `run_in_transaction = false`, which cannot
+    /// be rolled back and so is never retried. MySQL, SQLite and
+    /// single-transaction mode refuse it ([`Error::DdlOptions`]), before
+    /// anything is written.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use revchain::{Dialect, Migrator};
+    ///
+    /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+    ///
+    /// let migrator = Migrator::new(&REVISIONS)
+    ///     .ddl_lock_timeout(Some(Duration::from_secs(2)))
+    ///     .ddl_retries(3);
+    /// let script = migrator.upgrade_sql(Dialect::Postgres, None, "head").unwrap();
+    /// assert!(script.contains("BEGIN;\nSET LOCAL lock_timeout = '2000ms';\n"));
+    /// assert!(migrator.upgrade_sql(Dialect::Sqlite, None, "head").is_err());
+    /// ```
+    pub fn ddl_lock_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        self.ddl.lock_timeout = timeout;
+        self
+    }
+
+    /// On PostgreSQL, how many times a revision whose statement gave up
+    /// waiting for a table lock runs again (default 0), each after a
+    /// back-off of 1 s, 2 s, 4 s … at most 30 s, reported as
+    /// [`Progress::Retrying`]. Once they run out, the run fails with
+    /// [`Error::DdlLockTimeout`]: nothing of that revision was applied.
+    /// See [`ddl_lock_timeout`](Self::ddl_lock_timeout); without it, the
+    /// retries follow the server's own `lock_timeout`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "sqlite")] {
+    /// use diesel::Connection;
+    /// use revchain::{Error, Migrator};
+    ///
+    /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+    ///
+    /// // PostgreSQL only: SQLite refuses it before writing anything.
+    /// let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+    /// let migrator = Migrator::new(&REVISIONS).ddl_retries(2);
+    /// assert!(matches!(
+    ///     migrator.upgrade(&mut conn, "head"),
+    ///     Err(Error::DdlOptions { .. })
+    /// ));
+    /// # }
+    /// ```
+    pub fn ddl_retries(mut self, retries: u32) -> Self {
+        self.ddl.retries = retries;
         self
     }
 

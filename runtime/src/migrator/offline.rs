@@ -224,6 +224,7 @@ impl<'r> Migrator<'r> {
                 }
                 Boundaries::Together => {
                     script.begin();
+                    script.statements(step.setting.as_slice());
                     script.statements(&texts);
                     script.statements(&record);
                     script.commit();

@@ -39,6 +39,12 @@ pub(crate) struct PlannedStep<'r> {
     /// The revision's statements, as the splitter finds them.
     pub(crate) statements: Vec<Statement<'r>>,
     pub(crate) boundaries: Boundaries,
+    /// The statement the step's transaction starts with, before its own:
+    /// `SET LOCAL lock_timeout` (see [`Migrator::ddl_lock_timeout`]).
+    pub(crate) setting: Option<String>,
+    /// Whether the step runs again when it gives up waiting for a table
+    /// lock (see [`retry`](super::retry)).
+    pub(crate) retried: bool,
     /// The revision the database is at once this step is recorded.
     now: Option<&'r Revision>,
     /// The dirty mark of the next step, committed with this step's
@@ -186,6 +192,7 @@ impl<'r> Migrator<'r> {
         if single {
             self.refuse_single_transaction(dialect, &positions)?;
         }
+        self.refuse_ddl_options(dialect, self.is_single_transaction())?;
         let split = files
             .into_iter()
             .map(|(p, sql)| statements(&chain[p], sql, direction, dialect).map(|list| (p, list)))
@@ -219,12 +226,19 @@ impl<'r> Migrator<'r> {
                 .then(|| positions.get(i + 1))
                 .flatten()
                 .map(|&next| bk.mark_dirty(chain[next].id(), direction));
+            let retried = !single && self.retries_step(&boundaries);
+            let setting = self
+                .ddl
+                .setting()
+                .filter(|_| retried && !statements.is_empty());
             let mut step = PlannedStep {
                 position,
                 revision,
                 direction,
                 statements,
                 boundaries,
+                setting,
+                retried,
                 now: None,
                 mark_next,
             };

@@ -42,7 +42,7 @@ fn main() -> ExitCode {
                 "waiting {}",
                 holder.map_or_else(|| "unknown".to_owned(), |h| h.to_string())
             ),
-            Progress::Finished(_) => {}
+            Progress::Finished(_) | Progress::Retrying { .. } => {}
         }
         let _ = std::io::stdout().flush();
     };

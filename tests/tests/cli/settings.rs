@@ -120,7 +120,7 @@ fn config_files_refuse_unknown_keys_and_missing_files() {
         .code(1)
         .stderr_has("error: invalid config file `bad.toml`:")
         .stderr_has("unknown field `databse_url`")
-        .stderr_has("= help: the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock` and `lock_timeout`");
+        .stderr_has("= help: the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout` and `ddl_retries`");
     std::fs::write(project.path().join("broken.toml"), "database_url = \n").unwrap();
     project
         .run(&["--config-file", "broken.toml", "current"])
@@ -255,4 +255,69 @@ fn a_password_in_a_driver_message_is_scrubbed() {
     let run = project.run_on(url, &["current"]).code(1);
     assert!(!run.stderr.contains("pa55-word"), "{}", run.stderr);
     run.stderr_has("error: cannot connect to `postgres://app:***@127.0.0.1:notaport/app`");
+}
+
+#[test]
+fn the_ddl_lock_options_are_refused_on_sqlite_and_written_into_postgres_scripts() {
+    let project = Project::new();
+    let url = project.sqlite_url("x.db");
+    project
+        .run_on(&url, &["--ddl-retries", "2", "upgrade", "head"])
+        .code(1)
+        .stderr_has("error: cannot retry the table locks of the DDL (`--ddl-lock-timeout`, `--ddl-retries`): they are for PostgreSQL only")
+        .stderr_has("= help: run without `--ddl-lock-timeout` and `--ddl-retries`");
+    // Nothing was written: not even the version table.
+    assert_eq!(current_of(project.run_on(&url, &["current"])), "");
+    std::fs::write(
+        project.path().join("ddl.toml"),
+        "ddl_lock_timeout = \"2s\"\nddl_retries = 3\n",
+    )
+    .unwrap();
+    project
+        .run_on(&url, &["--config-file", "ddl.toml", "upgrade", "+1"])
+        .code(1)
+        .stderr_has("PostgreSQL only");
+    // Commands that run no DDL are not concerned.
+    project
+        .run_on(&url, &["--config-file", "ddl.toml", "stamp", "+1"])
+        .ok();
+    let script = project
+        .run(&[
+            "--config-file",
+            "ddl.toml",
+            "--dialect",
+            "postgres",
+            "upgrade",
+            "head",
+            "--sql",
+        ])
+        .ok();
+    script.stdout_has("BEGIN;\nSET LOCAL lock_timeout = '2000ms';\n");
+    let flag = project
+        .run(&[
+            "--config-file",
+            "ddl.toml",
+            "--ddl-lock-timeout",
+            "250ms",
+            "--dialect",
+            "postgres",
+            "upgrade",
+            "head",
+            "--sql",
+        ])
+        .ok();
+    flag.stdout_has("SET LOCAL lock_timeout = '250ms';");
+    project
+        .run(&["--ddl-lock-timeout", "soon", "heads"])
+        .code(2)
+        .stderr_has("`soon` is not a duration");
+    std::fs::write(
+        project.path().join("bad.toml"),
+        "ddl_lock_timeout = \"x\"\n",
+    )
+    .unwrap();
+    project
+        .run_on(&url, &["--config-file", "bad.toml", "current"])
+        .code(1)
+        .stderr_has("error: invalid `ddl_lock_timeout` in the config file `bad.toml`");
 }
