@@ -42,15 +42,13 @@ fn eight_processes_with_the_table_lock_apply_each_revision_once_on_mysql() {
 }
 
 /// Runs an upgrade on `holder` that stops, holding the migration lock, when
-/// its first revision starts; meanwhile an upgrade on `waiter` with a lock
-/// timeout of two seconds must report who waits and time out. Returns the
-/// waiter's error and the holders its progress named; then lets the holder
-/// finish, which must reach head.
-fn hold_and_wait<C: MigrationConnection + Send>(
+/// its first revision starts; meanwhile runs `f`. Then lets the holder
+/// finish, which must reach head, and returns what `f` returned.
+pub(crate) fn while_holding<C: MigrationConnection + Send, T>(
     strategy: LockStrategy,
     mut holder: C,
-    mut waiter: C,
-) -> (Error, Vec<Option<LockHolder>>) {
+    f: impl FnOnce(&Migrator<'static>) -> T,
+) -> T {
     let migrator = &Migrator::new(&EXAMPLE).lock(strategy);
     let (holding, started) = mpsc::channel();
     let (release, released) = mpsc::channel::<()>();
@@ -70,6 +68,23 @@ fn hold_and_wait<C: MigrationConnection + Send>(
             holder
         });
         started.recv().unwrap();
+        let value = f(migrator);
+        release.send(()).unwrap();
+        drop(holding_thread.join().unwrap());
+        value
+    })
+}
+
+/// While `holder` holds the migration lock (see [`while_holding`]), an
+/// upgrade on `waiter` with a lock timeout of two seconds must report who
+/// holds it and time out. Returns the waiter's error and the holders its
+/// progress named.
+fn hold_and_wait<C: MigrationConnection + Send>(
+    strategy: LockStrategy,
+    holder: C,
+    mut waiter: C,
+) -> (Error, Vec<Option<LockHolder>>) {
+    while_holding(strategy, holder, |migrator| {
         let mut waits = Vec::new();
         let error = migrator
             .clone()
@@ -80,8 +95,6 @@ fn hold_and_wait<C: MigrationConnection + Send>(
                 }
             })
             .expect_err("the lock is held: the waiter must time out");
-        release.send(()).unwrap();
-        drop(holding_thread.join().unwrap());
         (error, waits)
     })
 }
@@ -154,7 +167,7 @@ fn a_waiting_process_names_the_table_holder_and_times_out_on_mysql() {
 
 /// A lock row written by hand: held by pid 4242 on `elsewhere`, with a
 /// lease that ends `expires` (SQL, in the database's clock).
-fn hold_by_hand(conn: &mut impl Probe, expires: &str) {
+pub(crate) fn hold_by_hand(conn: &mut impl Probe, expires: &str) {
     conn.run(&format!(
         "UPDATE revchain_version_lock SET token = 'by-hand', host = 'elsewhere', pid = '4242', application = 'hand', taken_at = {expires}, expires_at = {expires} WHERE id = 1"
     ));

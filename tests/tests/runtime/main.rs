@@ -9,6 +9,7 @@ mod concurrency;
 mod drift;
 mod failure;
 mod kill;
+mod lock_commands;
 mod locks;
 mod lost_connection;
 mod migration_source;

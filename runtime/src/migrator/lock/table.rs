@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use revchain_internals::sql::{Dialect, quote_identifier};
 
-use super::{LockHolder, LockOptions, advisory};
+use super::{Lease, LockHolder, LockOptions, advisory};
 use crate::backend::{Begin, MigrationConnection};
 use crate::bookkeeping::Bookkeeping;
 use crate::error::{Context, Error};
@@ -94,7 +94,7 @@ impl TableLock {
     }
 
     /// Whether the lock table and its row exist.
-    fn exists<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
+    pub(super) fn exists<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
         let what = || format!("looking for the lock table `{}`", self.name);
         if conn
             .load_names(&self.bk.existing_tables(&[&self.name]))
@@ -121,7 +121,8 @@ impl TableLock {
             Dialect::Postgres => "BIGINT",
         };
         let free = format!(
-            "SELECT CAST(CASE WHEN token IS NULL OR expires_at IS NULL OR expires_at < {now} THEN 1 ELSE 0 END AS {integer}) AS value FROM {} WHERE id = 1",
+            "SELECT CAST(CASE WHEN token IS NULL OR {} THEN 1 ELSE 0 END AS {integer}) AS value FROM {} WHERE id = 1",
+            self.expired(),
             self.table
         );
         let rows = conn
@@ -138,13 +139,14 @@ impl TableLock {
             }
         }
         let sql = format!(
-            "UPDATE {} SET token = {}, host = {}, pid = {}, application = {}, taken_at = {now}, expires_at = {} WHERE id = 1 AND (token IS NULL OR expires_at IS NULL OR expires_at < {now})",
+            "UPDATE {} SET token = {}, host = {}, pid = {}, application = {}, taken_at = {now}, expires_at = {} WHERE id = 1 AND (token IS NULL OR {})",
             self.table,
             self.bk.literal(&self.token),
             self.bk.optional(host_name().as_deref()),
             self.bk.literal(&std::process::id().to_string()),
             self.bk.optional(application().as_deref()),
             self.expiry(),
+            self.expired(),
         );
         match conn.execute_count(&sql) {
             Ok(changed) => {
@@ -216,14 +218,45 @@ impl TableLock {
 
     /// Gives the lock up, if this run still holds it.
     pub(crate) fn release<C: MigrationConnection>(self, conn: &mut C) -> Result<(), Error> {
-        let sql = format!(
-            "UPDATE {} SET token = NULL, expires_at = NULL WHERE id = 1 AND token = {}",
-            self.table,
-            self.bk.literal(&self.token)
-        );
-        conn.execute_count(&sql)
+        let mine = format!("token = {}", self.bk.literal(&self.token));
+        conn.execute_count(&self.freeing(&mine))
             .map(drop)
             .context(|| format!("releasing the lock in `{}`", self.name))
+    }
+
+    /// Frees the lock whoever holds it, if its lease has expired or
+    /// `force`: whether it was held and is now free.
+    pub(super) fn free<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        force: bool,
+    ) -> Result<bool, Error> {
+        let held = if force {
+            "token IS NOT NULL".to_owned()
+        } else {
+            format!("token IS NOT NULL AND {}", self.expired())
+        };
+        if self.bk.dialect() == Dialect::Sqlite {
+            conn.execute_sql(&advisory::busy_timeout(self.timeout))
+                .context(|| "setting SQLite's busy timeout".to_owned())?;
+        }
+        conn.execute_count(&self.freeing(&held))
+            .map(|changed| changed == 1)
+            .context(|| format!("releasing the lock in `{}`", self.name))
+    }
+
+    /// The `UPDATE` that frees the lock row where `condition` holds.
+    fn freeing(&self, condition: &str) -> String {
+        format!(
+            "UPDATE {} SET token = NULL, expires_at = NULL WHERE id = 1 AND {condition}",
+            self.table
+        )
+    }
+
+    /// The condition of a lease that has expired (or was never set), in
+    /// the database's clock.
+    fn expired(&self) -> String {
+        format!("(expires_at IS NULL OR expires_at < {})", self.bk.now())
     }
 
     /// Who holds the lock, from its row.
@@ -231,20 +264,40 @@ impl TableLock {
         &self,
         conn: &mut C,
     ) -> Result<Option<LockHolder>, Error> {
-        let text = match self.bk.dialect() {
-            Dialect::Mysql => "CHAR",
-            Dialect::Sqlite | Dialect::Postgres => "TEXT",
+        Ok(self.lease(conn)?.map(|lease| lease.holder))
+    }
+
+    /// Who holds the lock and until when, from its row; `None` when it is
+    /// free.
+    pub(super) fn lease<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+    ) -> Result<Option<Lease>, Error> {
+        let (text, integer) = match self.bk.dialect() {
+            Dialect::Mysql => ("CHAR", "SIGNED"),
+            Dialect::Sqlite => ("TEXT", "INTEGER"),
+            Dialect::Postgres => ("TEXT", "BIGINT"),
         };
         let sql = format!(
-            "SELECT host, pid, application, CAST(taken_at AS {text}) AS since FROM {} WHERE id = 1 AND token IS NOT NULL",
+            "SELECT host, pid, application, CAST(taken_at AS {text}) AS since, CAST(expires_at AS {text}) AS expires_at, CAST(CASE WHEN {} THEN 1 ELSE 0 END AS {integer}) AS expired FROM {} WHERE id = 1 AND token IS NOT NULL",
+            self.expired(),
             self.table
         );
         Ok(conn
-            .load_holders(&sql)
+            .load_leases(&sql)
             .context(|| format!("reading the lock in `{}`", self.name))?
             .into_iter()
             .next()
-            .map(LockHolder::from))
+            .map(|row| Lease {
+                holder: LockHolder::from(row.holder),
+                expires_at: row.expires_at,
+                expired: row.expired != 0,
+            }))
+    }
+
+    /// The lock table's name.
+    pub(super) fn name(&self) -> &str {
+        &self.name
     }
 
     /// The end of a lease that starts now, in the database's clock.
