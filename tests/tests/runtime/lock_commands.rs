@@ -75,39 +75,12 @@ fn table_status_and_release<C: MigrationConnection + Probe>(
     migrator.upgrade(conn, "head").unwrap();
 }
 
-#[test]
-fn table_lock_status_and_release_on_sqlite() {
-    let db = TestSqlite::new();
-    table_status_and_release(
-        &mut db.conn(),
-        "datetime('now', '+1 hour')",
-        "datetime('now', '-1 hour')",
-    );
-}
-
-#[test]
-fn table_lock_status_and_release_on_postgres() {
-    let Some(db) = TestDatabase::postgres() else {
-        return;
-    };
-    table_status_and_release(
-        &mut db.pg(),
-        "CURRENT_TIMESTAMP + INTERVAL '1 hour'",
-        "CURRENT_TIMESTAMP - INTERVAL '1 hour'",
-    );
-}
-
-#[test]
-fn table_lock_status_and_release_on_mysql() {
-    let Some(db) = TestDatabase::mysql() else {
-        return;
-    };
-    table_status_and_release(
-        &mut db.mysql_conn(),
-        "CURRENT_TIMESTAMP(6) + INTERVAL 1 HOUR",
-        "CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR",
-    );
-}
+crate::with_leases!(
+    table_lock_status_and_release_on_sqlite,
+    table_lock_status_and_release_on_postgres,
+    table_lock_status_and_release_on_mysql,
+    table_status_and_release
+);
 
 /// While `holder` (whose server connection id is `id`) holds the
 /// `advisory` lock, `lock_status` on `other` names it, and `release_lock`

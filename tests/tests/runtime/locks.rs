@@ -206,42 +206,52 @@ fn live_lease_blocks_and_expired_lease_is_taken_over<C: MigrationConnection + Pr
     );
 }
 
-#[test]
-fn a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_sqlite() {
-    let db = TestSqlite::new();
-    let mut conn = db.conn();
-    live_lease_blocks_and_expired_lease_is_taken_over(
-        &mut conn,
-        "datetime('now', '+1 hour')",
-        "datetime('now', '-1 hour')",
-    );
+/// Three tests, one per backend, each running `$check(&mut conn, live,
+/// expired)` on a fresh database, where `live` and `expired` are SQL for a
+/// lease that ends in an hour and one that ended an hour ago.
+#[macro_export]
+macro_rules! with_leases {
+    ($sqlite:ident, $pg:ident, $mysql:ident, $check:path) => {
+        #[test]
+        fn $sqlite() {
+            let db = revchain_tests::TestSqlite::new();
+            $check(
+                &mut db.conn(),
+                "datetime('now', '+1 hour')",
+                "datetime('now', '-1 hour')",
+            );
+        }
+
+        #[test]
+        fn $pg() {
+            if let Some(db) = revchain_tests::TestDatabase::postgres() {
+                $check(
+                    &mut db.pg(),
+                    "CURRENT_TIMESTAMP + INTERVAL '1 hour'",
+                    "CURRENT_TIMESTAMP - INTERVAL '1 hour'",
+                );
+            }
+        }
+
+        #[test]
+        fn $mysql() {
+            if let Some(db) = revchain_tests::TestDatabase::mysql() {
+                $check(
+                    &mut db.mysql_conn(),
+                    "CURRENT_TIMESTAMP(6) + INTERVAL 1 HOUR",
+                    "CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR",
+                );
+            }
+        }
+    };
 }
 
-#[test]
-fn a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_postgres() {
-    let Some(db) = TestDatabase::postgres() else {
-        return;
-    };
-    let mut conn = db.pg();
-    live_lease_blocks_and_expired_lease_is_taken_over(
-        &mut conn,
-        "CURRENT_TIMESTAMP + INTERVAL '1 hour'",
-        "CURRENT_TIMESTAMP - INTERVAL '1 hour'",
-    );
-}
-
-#[test]
-fn a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_mysql() {
-    let Some(db) = TestDatabase::mysql() else {
-        return;
-    };
-    let mut conn = db.mysql_conn();
-    live_lease_blocks_and_expired_lease_is_taken_over(
-        &mut conn,
-        "CURRENT_TIMESTAMP(6) + INTERVAL 1 HOUR",
-        "CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR",
-    );
-}
+crate::with_leases!(
+    a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_sqlite,
+    a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_postgres,
+    a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_mysql,
+    live_lease_blocks_and_expired_lease_is_taken_over
+);
 
 #[test]
 fn lock_strategies_parse_from_their_names_only() {
