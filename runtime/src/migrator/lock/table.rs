@@ -78,36 +78,47 @@ impl TableLock {
             self.table
         );
         let row = self.bk.insert_once(&self.table, "(id) VALUES (1)");
-        for (sql, what) in [(create, "creating"), (row, "filling")] {
-            // Processes starting together race to create the table; one
-            // that loses finds it created.
-            if let Err(error) = conn.execute_sql(&sql)
-                && !self.exists(conn)?
-            {
-                return Err(Error::Database {
-                    context: format!("{what} the lock table `{}`", self.name),
-                    source: error,
-                });
-            }
+        let failed = |what: &str, source| Error::Database {
+            context: format!("{what} the lock table `{}`", self.name),
+            source,
+        };
+        // Processes starting together race to create the table and its row;
+        // one that loses finds them made. A lost `CREATE TABLE` looks for
+        // the table only: its winner may not have written the row yet.
+        if let Err(error) = conn.execute_sql(&create)
+            && !self.table_exists(conn)?
+        {
+            return Err(failed("creating", error));
+        }
+        if let Err(error) = conn.execute_sql(&row)
+            && !self.exists(conn)?
+        {
+            return Err(failed("filling", error));
         }
         Ok(())
     }
 
+    /// Whether the lock table exists.
+    fn table_exists<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
+        Ok(!conn
+            .load_names(&self.bk.existing_tables(&[&self.name]))
+            .context(|| format!("looking for the lock table `{}`", self.name))?
+            .is_empty())
+    }
+
     /// Whether the lock table and its row exist.
     pub(super) fn exists<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
-        let what = || format!("looking for the lock table `{}`", self.name);
-        if conn
-            .load_names(&self.bk.existing_tables(&[&self.name]))
-            .context(what)?
-            .is_empty()
-        {
+        if !self.table_exists(conn)? {
             return Ok(false);
         }
         let row = format!(
             "SELECT CAST(id AS CHAR(1)) AS name FROM {} WHERE id = 1",
             self.table
         );
-        Ok(!conn.load_names(&row).context(what)?.is_empty())
+        Ok(!conn
+            .load_names(&row)
+            .context(|| format!("reading the lock table `{}`", self.name))?
+            .is_empty())
     }
 
     /// Takes the lock if nobody holds it or its lease has expired. A plain
