@@ -65,6 +65,18 @@ pub struct HolderRow {
     pub since: Option<String>,
 }
 
+/// Who holds a `table` lock, and its lease: whether it has expired, in the
+/// database's clock (1 or 0).
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct LeaseRow {
+    #[diesel(embed)]
+    pub holder: HolderRow,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub expires_at: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub expired: i64,
+}
+
 /// A single integer column called `value`.
 #[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
 pub struct ValueRow {
@@ -242,6 +254,8 @@ pub(crate) mod private {
         fn execute_count(&mut self, sql: &str) -> diesel::QueryResult<usize>;
         /// Loads who holds the migration lock.
         fn load_holders(&mut self, sql: &str) -> diesel::QueryResult<Vec<HolderRow>>;
+        /// Runs a query returning [`LeaseRow`]s.
+        fn load_leases(&mut self, sql: &str) -> diesel::QueryResult<Vec<LeaseRow>>;
         /// Turns diesel's prepared statement cache off on this connection.
         fn disable_statement_cache(&mut self);
         /// Loads `query_only` rows: the read-only check.
@@ -298,6 +312,10 @@ macro_rules! connection_basics {
         }
 
         fn load_holders(&mut self, sql: &str) -> diesel::QueryResult<Vec<HolderRow>> {
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+        }
+
+        fn load_leases(&mut self, sql: &str) -> diesel::QueryResult<Vec<LeaseRow>> {
             diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
         }
 

@@ -310,6 +310,29 @@ pub enum Error {
         lease: std::time::Duration,
     },
 
+    /// `release_lock` refused to free a `table` lock whose lease is live.
+    #[error(
+        "the migration lock in `{table}` is held by {holder}, and its lease runs until {}\n  = help: wait for its holder to finish; if it is gone, the next run takes the lock over once the lease has expired. `--force` frees it now anyway (`release_lock(conn, true)`), but if its holder still runs, another process may then migrate at the same time and apply a revision twice",
+        expires_at.as_deref().unwrap_or("an unknown time")
+    )]
+    LockLive {
+        /// The lock table.
+        table: String,
+        /// Who holds the lock.
+        holder: Box<crate::LockHolder>,
+        /// When the lease ends, in the database's clock.
+        expires_at: Option<String>,
+    },
+
+    /// `release_lock` cannot free this lock: why, and what to do.
+    #[error("cannot release the migration lock: {reason}\n  = help: {help}")]
+    LockRelease {
+        /// Why.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
+
     /// The database is not at the embedded head.
     #[error("{0}")]
     NotAtHead(Box<crate::Status>),

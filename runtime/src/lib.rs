@@ -50,7 +50,8 @@ pub use error::{
     TargetError,
 };
 pub use migrator::{
-    DEFAULT_VERSION_TABLE, LockHolder, LockStrategy, Migrator, ParseLockStrategyError,
+    DEFAULT_VERSION_TABLE, Lease, LockHolder, LockState, LockStatus, LockStrategy, Migrator,
+    ParseLockStrategyError, Released,
 };
 pub use report::{Progress, Report, Status, Step};
 pub use revchain_internals::sql::Dialect;

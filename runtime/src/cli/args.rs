@@ -168,6 +168,28 @@ pub enum DbCommand {
     /// Check that the database is clean, at a known revision, and that every
     /// applied revision still has the content it was applied with
     Verify,
+    /// Show who holds the migration lock, or free a `table` lock whose
+    /// holder is gone
+    #[command(subcommand)]
+    Lock(LockCommand),
+}
+
+/// `lock status` and `lock release [--force]`.
+#[derive(Subcommand, Clone, Debug, PartialEq, Eq)]
+pub enum LockCommand {
+    /// Show which lock strategy applies and who holds the lock
+    Status,
+    /// Free a `table` lock whose lease has expired (its holder is gone)
+    Release(ReleaseArgs),
+}
+
+/// `lock release [--force]`.
+#[derive(Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReleaseArgs {
+    /// Free it even while its lease is live: if its holder still runs,
+    /// another process may then migrate at the same time
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `upgrade [TARGET] [--delta N] [--sql] [--single-transaction]`.

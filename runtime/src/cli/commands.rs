@@ -26,6 +26,7 @@ pub(crate) fn run(session: &mut Session<'_>, command: &DbCommand) -> Result<(), 
         DbCommand::Show(args) => show(session, args),
         DbCommand::Check(args) => check(session, args),
         DbCommand::Verify => verify(session),
+        DbCommand::Lock(command) => super::lock::run(session, command),
     }
 }
 

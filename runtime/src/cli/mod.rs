@@ -9,8 +9,8 @@
 //!
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
-//! `history`, `heads`, `show`, `check` (and `verify`), plus `revision` in the
-//! standalone binary.
+//! `history`, `heads`, `show`, `check` (and `verify`), `lock status` and
+//! `lock release [--force]`, plus `revision` in the standalone binary.
 //!
 //! - **Models.** `revision --autogenerate` and `check --schema` compare
 //!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or
@@ -81,6 +81,7 @@ mod commands;
 pub(crate) mod connection;
 mod error;
 mod keepalive;
+mod lock;
 mod output;
 mod revision;
 mod scratch;
@@ -98,7 +99,8 @@ use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
     CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs, UpgradeArgs,
+    HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs,
+    UpgradeArgs,
 };
 pub use url::redact_url;
 

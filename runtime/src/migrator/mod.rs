@@ -24,7 +24,9 @@ mod state;
 pub(crate) use adopt::diesel_version;
 pub(crate) use apply::database_message;
 use lock::LockOptions;
-pub use lock::{LockHolder, LockStrategy, ParseLockStrategyError};
+pub use lock::{
+    Lease, LockHolder, LockState, LockStatus, LockStrategy, ParseLockStrategyError, Released,
+};
 use plan::name_at;
 use retry::DdlOptions;
 
@@ -351,6 +353,43 @@ impl<'r> Migrator<'r> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
         self.run_stamp(conn, &target.parse()?, purge, progress)
+    }
+
+    /// Which lock strategy applies on this connection (`auto` resolved as a
+    /// run resolves it) and who holds the lock. Only reads: a lock table
+    /// that does not exist yet was never taken, and is free.
+    pub fn lock_status<C: MigrationConnection>(&self, conn: &mut C) -> Result<LockStatus, Error> {
+        lock::status(conn, &self.bookkeeping(conn.dialect()), self.lock)
+    }
+
+    /// Frees a [`LockStrategy::Table`] lock whose lease has expired (its
+    /// holder is gone). A live lease is refused with
+    /// [`Error::LockLive`], naming its holder, unless `force`: then it is
+    /// freed anyway, and if its holder still runs, another process may
+    /// migrate at the same time. The `advisory` lock is refused with
+    /// [`Error::LockRelease`]: it ends with its holder's connection. A free
+    /// lock is [`Released::Free`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "sqlite")] {
+    /// use diesel::Connection;
+    /// use revchain::{LockStrategy, Migrator, Released};
+    ///
+    /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+    ///
+    /// let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+    /// let migrator = Migrator::new(&REVISIONS).lock(LockStrategy::Table);
+    /// migrator.upgrade(&mut conn, "head").unwrap();
+    /// // The upgrade released its lock.
+    /// assert_eq!(migrator.release_lock(&mut conn, false).unwrap(), Released::Free);
+    /// # }
+    /// ```
+    pub fn release_lock<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        force: bool,
+    ) -> Result<Released, Error> {
+        lock::release_lock(conn, &self.bookkeeping(conn.dialect()), self.lock, force)
     }
 
     /// Whether single-transaction mode is on.

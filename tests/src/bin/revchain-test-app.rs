@@ -2,7 +2,7 @@
 //! the migration commands as its `db` subcommand, as `examples/blog.rs`
 //! does: the embedded twin of `revchain`, for the tests that compare them.
 //!
-//! `revchain-test-app db <upgrade|downgrade|stamp|current|history|heads|show|check|verify> …`
+//! `revchain-test-app db <upgrade|downgrade|stamp|current|history|heads|show|check|verify|lock> …`
 
 use std::process::ExitCode;
 

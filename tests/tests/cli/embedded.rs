@@ -71,6 +71,10 @@ fn the_binary_and_the_embedded_command_print_the_same() {
         &["upgrade", "--sql", "--dialect", "sqlite"],
         &["downgrade", "head:-2", "--sql"],
         &["stamp", "head:-1", "--sql", "--purge"],
+        &["lock", "status"],
+        &["lock", "status", "--lock", "table", "--format", "json"],
+        &["lock", "release", "--lock", "table"],
+        &["lock", "release"],
     ] {
         let (binary, app) = both(&binary_db, &app_db, args);
         assert_eq!(

@@ -12,6 +12,7 @@ mod embedded;
 mod failures;
 mod json;
 mod listing;
+mod lock;
 mod output;
 mod revision;
 mod schema;

@@ -42,15 +42,13 @@ fn eight_processes_with_the_table_lock_apply_each_revision_once_on_mysql() {
 }
 
 /// Runs an upgrade on `holder` that stops, holding the migration lock, when
-/// its first revision starts; meanwhile an upgrade on `waiter` with a lock
-/// timeout of two seconds must report who waits and time out. Returns the
-/// waiter's error and the holders its progress named; then lets the holder
-/// finish, which must reach head.
-fn hold_and_wait<C: MigrationConnection + Send>(
+/// its first revision starts; meanwhile runs `f`. Then lets the holder
+/// finish, which must reach head, and returns what `f` returned.
+pub(crate) fn while_holding<C: MigrationConnection + Send, T>(
     strategy: LockStrategy,
     mut holder: C,
-    mut waiter: C,
-) -> (Error, Vec<Option<LockHolder>>) {
+    f: impl FnOnce(&Migrator<'static>) -> T,
+) -> T {
     let migrator = &Migrator::new(&EXAMPLE).lock(strategy);
     let (holding, started) = mpsc::channel();
     let (release, released) = mpsc::channel::<()>();
@@ -70,6 +68,23 @@ fn hold_and_wait<C: MigrationConnection + Send>(
             holder
         });
         started.recv().unwrap();
+        let value = f(migrator);
+        release.send(()).unwrap();
+        drop(holding_thread.join().unwrap());
+        value
+    })
+}
+
+/// While `holder` holds the migration lock (see [`while_holding`]), an
+/// upgrade on `waiter` with a lock timeout of two seconds must report who
+/// holds it and time out. Returns the waiter's error and the holders its
+/// progress named.
+fn hold_and_wait<C: MigrationConnection + Send>(
+    strategy: LockStrategy,
+    holder: C,
+    mut waiter: C,
+) -> (Error, Vec<Option<LockHolder>>) {
+    while_holding(strategy, holder, |migrator| {
         let mut waits = Vec::new();
         let error = migrator
             .clone()
@@ -80,8 +95,6 @@ fn hold_and_wait<C: MigrationConnection + Send>(
                 }
             })
             .expect_err("the lock is held: the waiter must time out");
-        release.send(()).unwrap();
-        drop(holding_thread.join().unwrap());
         (error, waits)
     })
 }
@@ -154,7 +167,7 @@ fn a_waiting_process_names_the_table_holder_and_times_out_on_mysql() {
 
 /// A lock row written by hand: held by pid 4242 on `elsewhere`, with a
 /// lease that ends `expires` (SQL, in the database's clock).
-fn hold_by_hand(conn: &mut impl Probe, expires: &str) {
+pub(crate) fn hold_by_hand(conn: &mut impl Probe, expires: &str) {
     conn.run(&format!(
         "UPDATE revchain_version_lock SET token = 'by-hand', host = 'elsewhere', pid = '4242', application = 'hand', taken_at = {expires}, expires_at = {expires} WHERE id = 1"
     ));
@@ -193,42 +206,52 @@ fn live_lease_blocks_and_expired_lease_is_taken_over<C: MigrationConnection + Pr
     );
 }
 
-#[test]
-fn a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_sqlite() {
-    let db = TestSqlite::new();
-    let mut conn = db.conn();
-    live_lease_blocks_and_expired_lease_is_taken_over(
-        &mut conn,
-        "datetime('now', '+1 hour')",
-        "datetime('now', '-1 hour')",
-    );
+/// Three tests, one per backend, each running `$check(&mut conn, live,
+/// expired)` on a fresh database, where `live` and `expired` are SQL for a
+/// lease that ends in an hour and one that ended an hour ago.
+#[macro_export]
+macro_rules! with_leases {
+    ($sqlite:ident, $pg:ident, $mysql:ident, $check:path) => {
+        #[test]
+        fn $sqlite() {
+            let db = revchain_tests::TestSqlite::new();
+            $check(
+                &mut db.conn(),
+                "datetime('now', '+1 hour')",
+                "datetime('now', '-1 hour')",
+            );
+        }
+
+        #[test]
+        fn $pg() {
+            if let Some(db) = revchain_tests::TestDatabase::postgres() {
+                $check(
+                    &mut db.pg(),
+                    "CURRENT_TIMESTAMP + INTERVAL '1 hour'",
+                    "CURRENT_TIMESTAMP - INTERVAL '1 hour'",
+                );
+            }
+        }
+
+        #[test]
+        fn $mysql() {
+            if let Some(db) = revchain_tests::TestDatabase::mysql() {
+                $check(
+                    &mut db.mysql_conn(),
+                    "CURRENT_TIMESTAMP(6) + INTERVAL 1 HOUR",
+                    "CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR",
+                );
+            }
+        }
+    };
 }
 
-#[test]
-fn a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_postgres() {
-    let Some(db) = TestDatabase::postgres() else {
-        return;
-    };
-    let mut conn = db.pg();
-    live_lease_blocks_and_expired_lease_is_taken_over(
-        &mut conn,
-        "CURRENT_TIMESTAMP + INTERVAL '1 hour'",
-        "CURRENT_TIMESTAMP - INTERVAL '1 hour'",
-    );
-}
-
-#[test]
-fn a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_mysql() {
-    let Some(db) = TestDatabase::mysql() else {
-        return;
-    };
-    let mut conn = db.mysql_conn();
-    live_lease_blocks_and_expired_lease_is_taken_over(
-        &mut conn,
-        "CURRENT_TIMESTAMP(6) + INTERVAL 1 HOUR",
-        "CURRENT_TIMESTAMP(6) - INTERVAL 1 HOUR",
-    );
-}
+crate::with_leases!(
+    a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_sqlite,
+    a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_postgres,
+    a_table_lock_with_a_live_lease_blocks_and_an_expired_one_is_taken_over_on_mysql,
+    live_lease_blocks_and_expired_lease_is_taken_over
+);
 
 #[test]
 fn lock_strategies_parse_from_their_names_only() {

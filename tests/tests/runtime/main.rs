@@ -10,6 +10,7 @@ mod ddl_lock;
 mod drift;
 mod failure;
 mod kill;
+mod lock_commands;
 mod locks;
 mod lost_connection;
 mod migration_source;

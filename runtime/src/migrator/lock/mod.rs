@@ -9,6 +9,7 @@
 //! second and every 30 seconds after, until the lock timeout if there is one.
 
 mod advisory;
+mod status;
 mod table;
 
 use std::fmt;
@@ -22,6 +23,8 @@ use crate::bookkeeping::Bookkeeping;
 use crate::error::{Context, Error};
 use crate::report::Progress;
 
+pub use status::{Lease, LockState, LockStatus, Released};
+pub(crate) use status::{release as release_lock, status};
 pub(crate) use table::TableLock;
 
 /// How a run keeps other processes out while it migrates: set with

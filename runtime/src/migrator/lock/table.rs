@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use revchain_internals::sql::{Dialect, quote_identifier};
 
-use super::{LockHolder, LockOptions, advisory};
+use super::{Lease, LockHolder, LockOptions, advisory};
 use crate::backend::{Begin, MigrationConnection};
 use crate::bookkeeping::Bookkeeping;
 use crate::error::{Context, Error};
@@ -78,22 +78,24 @@ impl TableLock {
             self.table
         );
         let row = self.bk.insert_once(&self.table, "(id) VALUES (1)");
-        for (sql, what) in [(create, "creating"), (row, "filling")] {
-            self.idempotent(conn, &sql, what)?;
-        }
-        Ok(())
+        // Processes starting together race to create the table and its row;
+        // one that loses finds them made. A lost `CREATE TABLE` looks for
+        // the table only: its winner may not have written the row yet.
+        self.idempotent(conn, &create, "creating", Self::table_exists)?;
+        self.idempotent(conn, &row, "filling", Self::exists)
     }
 
     /// Runs one of the statements that create the table and its row, which
     /// processes starting together all send: a Galera certification
     /// conflict (another node's row won) is sent again, and any other error
-    /// is one only if the table and its row are still missing (on
+    /// is one only if what it makes is still missing (`made`; on
     /// PostgreSQL, two `CREATE TABLE IF NOT EXISTS` at once can fail).
     fn idempotent<C: MigrationConnection>(
         &self,
         conn: &mut C,
         sql: &str,
         what: &str,
+        made: fn(&Self, &mut C) -> Result<bool, Error>,
     ) -> Result<(), Error> {
         let mut result = conn.execute_sql(sql);
         for attempt in 1..5 {
@@ -107,7 +109,7 @@ impl TableLock {
         }
         match result {
             Ok(()) => Ok(()),
-            Err(_) if self.exists(conn)? => Ok(()),
+            Err(_) if made(self, conn)? => Ok(()),
             Err(error) => Err(Error::Database {
                 context: format!("{what} the lock table `{}`", self.name),
                 source: error,
@@ -115,21 +117,27 @@ impl TableLock {
         }
     }
 
-    /// Whether the lock table and its row exist.
-    fn exists<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
-        let what = || format!("looking for the lock table `{}`", self.name);
-        if conn
+    /// Whether the lock table exists.
+    fn table_exists<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
+        Ok(!conn
             .load_names(&self.bk.existing_tables(&[&self.name]))
-            .context(what)?
-            .is_empty()
-        {
+            .context(|| format!("looking for the lock table `{}`", self.name))?
+            .is_empty())
+    }
+
+    /// Whether the lock table and its row exist.
+    pub(super) fn exists<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
+        if !self.table_exists(conn)? {
             return Ok(false);
         }
         let row = format!(
             "SELECT CAST(id AS CHAR(1)) AS name FROM {} WHERE id = 1",
             self.table
         );
-        Ok(!conn.load_names(&row).context(what)?.is_empty())
+        Ok(!conn
+            .load_names(&row)
+            .context(|| format!("reading the lock table `{}`", self.name))?
+            .is_empty())
     }
 
     /// Takes the lock if nobody holds it or its lease has expired. A plain
@@ -143,7 +151,8 @@ impl TableLock {
             Dialect::Postgres => "BIGINT",
         };
         let free = format!(
-            "SELECT CAST(CASE WHEN token IS NULL OR expires_at IS NULL OR expires_at < {now} THEN 1 ELSE 0 END AS {integer}) AS value FROM {} WHERE id = 1",
+            "SELECT CAST(CASE WHEN token IS NULL OR {} THEN 1 ELSE 0 END AS {integer}) AS value FROM {} WHERE id = 1",
+            self.expired(),
             self.table
         );
         let rows = conn
@@ -160,13 +169,14 @@ impl TableLock {
             }
         }
         let sql = format!(
-            "UPDATE {} SET token = {}, host = {}, pid = {}, application = {}, taken_at = {now}, expires_at = {} WHERE id = 1 AND (token IS NULL OR expires_at IS NULL OR expires_at < {now})",
+            "UPDATE {} SET token = {}, host = {}, pid = {}, application = {}, taken_at = {now}, expires_at = {} WHERE id = 1 AND (token IS NULL OR {})",
             self.table,
             self.bk.literal(&self.token),
             self.bk.optional(host_name().as_deref()),
             self.bk.literal(&std::process::id().to_string()),
             self.bk.optional(application().as_deref()),
             self.expiry(),
+            self.expired(),
         );
         match conn.execute_count(&sql) {
             Ok(changed) => {
@@ -235,14 +245,45 @@ impl TableLock {
 
     /// Gives the lock up, if this run still holds it.
     pub(crate) fn release<C: MigrationConnection>(self, conn: &mut C) -> Result<(), Error> {
-        let sql = format!(
-            "UPDATE {} SET token = NULL, expires_at = NULL WHERE id = 1 AND token = {}",
-            self.table,
-            self.bk.literal(&self.token)
-        );
-        conn.execute_count(&sql)
+        let mine = format!("token = {}", self.bk.literal(&self.token));
+        conn.execute_count(&self.freeing(&mine))
             .map(drop)
             .context(|| format!("releasing the lock in `{}`", self.name))
+    }
+
+    /// Frees the lock whoever holds it, if its lease has expired or
+    /// `force`: whether it was held and is now free.
+    pub(super) fn free<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        force: bool,
+    ) -> Result<bool, Error> {
+        let held = if force {
+            "token IS NOT NULL".to_owned()
+        } else {
+            format!("token IS NOT NULL AND {}", self.expired())
+        };
+        if self.bk.dialect() == Dialect::Sqlite {
+            conn.execute_sql(&advisory::busy_timeout(self.timeout))
+                .context(|| "setting SQLite's busy timeout".to_owned())?;
+        }
+        conn.execute_count(&self.freeing(&held))
+            .map(|changed| changed == 1)
+            .context(|| format!("releasing the lock in `{}`", self.name))
+    }
+
+    /// The `UPDATE` that frees the lock row where `condition` holds.
+    fn freeing(&self, condition: &str) -> String {
+        format!(
+            "UPDATE {} SET token = NULL, expires_at = NULL WHERE id = 1 AND {condition}",
+            self.table
+        )
+    }
+
+    /// The condition of a lease that has expired (or was never set), in
+    /// the database's clock.
+    fn expired(&self) -> String {
+        format!("(expires_at IS NULL OR expires_at < {})", self.bk.now())
     }
 
     /// Who holds the lock, from its row.
@@ -250,20 +291,40 @@ impl TableLock {
         &self,
         conn: &mut C,
     ) -> Result<Option<LockHolder>, Error> {
-        let text = match self.bk.dialect() {
-            Dialect::Mysql => "CHAR",
-            Dialect::Sqlite | Dialect::Postgres => "TEXT",
+        Ok(self.lease(conn)?.map(|lease| lease.holder))
+    }
+
+    /// Who holds the lock and until when, from its row; `None` when it is
+    /// free.
+    pub(super) fn lease<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+    ) -> Result<Option<Lease>, Error> {
+        let (text, integer) = match self.bk.dialect() {
+            Dialect::Mysql => ("CHAR", "SIGNED"),
+            Dialect::Sqlite => ("TEXT", "INTEGER"),
+            Dialect::Postgres => ("TEXT", "BIGINT"),
         };
         let sql = format!(
-            "SELECT host, pid, application, CAST(taken_at AS {text}) AS since FROM {} WHERE id = 1 AND token IS NOT NULL",
+            "SELECT host, pid, application, CAST(taken_at AS {text}) AS since, CAST(expires_at AS {text}) AS expires_at, CAST(CASE WHEN {} THEN 1 ELSE 0 END AS {integer}) AS expired FROM {} WHERE id = 1 AND token IS NOT NULL",
+            self.expired(),
             self.table
         );
         Ok(conn
-            .load_holders(&sql)
+            .load_leases(&sql)
             .context(|| format!("reading the lock in `{}`", self.name))?
             .into_iter()
             .next()
-            .map(LockHolder::from))
+            .map(|row| Lease {
+                holder: LockHolder::from(row.holder),
+                expires_at: row.expires_at,
+                expired: row.expired != 0,
+            }))
+    }
+
+    /// The lock table's name.
+    pub(super) fn name(&self) -> &str {
+        &self.name
     }
 
     /// The end of a lease that starts now, in the database's clock.
