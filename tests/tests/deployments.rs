@@ -1,15 +1,19 @@
 //! Where real deployments run, each started by the test itself
 //! (`revchain_tests::topology`): a three-node MariaDB Galera cluster, with
 //! processes racing on every node; PgBouncer in transaction pooling; a
-//! PostgreSQL hot standby. With `CI` set a topology that cannot start fails
+//! PostgreSQL hot standby; a TCP proxy that cuts a connection mid-revision.
+//! With `CI` set a topology that cannot start fails
 //! the test; elsewhere the test skips with a notice.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::{Command, Stdio};
 
-use revchain::{Error, Migrator};
-use revchain_tests::topology::{GaleraCluster, HotStandby, PgBouncer, PoolMode};
+use diesel::{Connection, PgConnection};
+use revchain::{Error, Migrator, Progress};
+use revchain_tests::topology::{
+    FaultProxy, GaleraCluster, HotStandby, PgBouncer, PoolMode, postgres_server_addr,
+};
 use revchain_tests::{EXAMPLE, Probe, TestDatabase};
 
 const WORKER: &str = env!("CARGO_BIN_EXE_revchain-test-worker");
@@ -134,4 +138,46 @@ fn a_hot_standby_is_refused_as_a_replica_and_still_answers_what_it_is_at() {
     );
     migrator.verify(&mut replica).unwrap();
     assert!(!migrator.is_at_head(&mut replica).unwrap());
+}
+
+#[test]
+fn a_connection_cut_mid_revision_is_reported_as_lost_and_a_rerun_reaches_head() {
+    let Some(db) = TestDatabase::postgres() else {
+        return;
+    };
+    let proxy = FaultProxy::start(postgres_server_addr());
+    let through_proxy = format!(
+        "postgres://postgres@127.0.0.1:{}/{}?sslmode=disable",
+        proxy.port(),
+        db.name()
+    );
+    let mut conn = PgConnection::establish(&through_proxy).unwrap();
+    let migrator = Migrator::new(&EXAMPLE);
+    let second = EXAMPLE.as_slice()[1].id().to_owned();
+    let error = migrator
+        .upgrade_with_progress(&mut conn, "head", &mut |event| {
+            // The connection is cut as the second revision starts: its
+            // first statement finds no server.
+            if matches!(&event, Progress::Starting { id, .. } if *id == second) {
+                assert!(proxy.cut() > 0, "no connection to cut");
+            }
+        })
+        .expect_err("the connection was cut");
+    match &error {
+        Error::ConnectionLost(lost) => {
+            assert_eq!(lost.revision.as_deref(), Some(second.as_str()));
+            assert!(!error.to_string().contains("fix `"), "{error}");
+        }
+        other => panic!("expected a lost connection, got: {other}"),
+    }
+    drop(conn);
+    // The first revision committed; the second rolled back with the lost
+    // connection. A rerun on a new connection reaches head.
+    let mut direct = db.pg();
+    assert_eq!(
+        migrator.current(&mut direct).unwrap().as_deref(),
+        Some(EXAMPLE.as_slice()[0].id())
+    );
+    migrator.upgrade(&mut direct, "head").unwrap();
+    assert!(migrator.is_at_head(&mut direct).unwrap());
 }
