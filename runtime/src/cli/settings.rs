@@ -124,20 +124,11 @@ impl Settings {
                 })?);
             }
             if let Some(timeout) = file.lock_timeout {
-                settings.lock_timeout = Some(duration_parser(&timeout).map_err(|error| {
-                    CliError::message(
-                        format!("invalid `lock_timeout` in the config file `{shown}`: {error}"),
-                        "set `lock_timeout` to a duration such as \"30s\" or \"5m\"",
-                    )
-                })?);
+                settings.lock_timeout = Some(config_duration(&shown, "lock_timeout", &timeout)?);
             }
             if let Some(timeout) = file.ddl_lock_timeout {
-                settings.ddl_lock_timeout = Some(duration_parser(&timeout).map_err(|error| {
-                    CliError::message(
-                        format!("invalid `ddl_lock_timeout` in the config file `{shown}`: {error}"),
-                        "set `ddl_lock_timeout` to a duration such as \"2s\"",
-                    )
-                })?);
+                settings.ddl_lock_timeout =
+                    Some(config_duration(&shown, "ddl_lock_timeout", &timeout)?);
             }
             if let Some(retries) = file.ddl_retries {
                 settings.ddl_retries = Some(retries);
@@ -199,6 +190,16 @@ impl Settings {
             origin: "the application's default".to_owned(),
         }))
     }
+}
+
+/// A duration under `key` in the config file `shown`, such as `"30s"`.
+fn config_duration(shown: &str, key: &str, value: &str) -> Result<Duration, CliError> {
+    duration_parser(value).map_err(|error| {
+        CliError::message(
+            format!("invalid `{key}` in the config file `{shown}`: {error}"),
+            format!("set `{key}` to a duration such as \"30s\" or \"5m\""),
+        )
+    })
 }
 
 /// `DATABASE_URL` from `./.env`, without touching the environment.
