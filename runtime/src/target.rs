@@ -82,7 +82,8 @@ impl Target {
             Anchor::Current => current.map_or(0, |p| p as i64 + 1),
             Anchor::Id(prefix) => resolve_prefix(prefix, revisions)? as i64 + 1,
         };
-        let end = start + self.delta;
+        // `head+9223372036854775807` goes past the head without overflowing.
+        let end = start.saturating_add(self.delta);
         if end < 0 || end > revisions.len() as i64 {
             return Err(TargetError::OutOfRange {
                 target: self.to_string(),

@@ -136,3 +136,23 @@ fn invalid_targets_are_refused_before_touching_the_database() {
     );
     assert_eq!(migrator.current(&mut conn).unwrap(), None);
 }
+
+#[test]
+fn relative_targets_at_the_ends_of_i64_are_out_of_range_not_an_overflow() {
+    for (target, current) in [
+        ("head+9223372036854775807", None),
+        ("+9223372036854775807", Some(2)),
+        ("base+9223372036854775807", None),
+        ("-9223372036854775807", Some(2)),
+        ("head-9223372036854775807", None),
+    ] {
+        assert!(
+            matches!(
+                resolve(target, current),
+                Err(TargetError::OutOfRange { .. })
+            ),
+            "{target}: {:?}",
+            resolve(target, current)
+        );
+    }
+}
