@@ -60,11 +60,7 @@ pub(crate) fn compare_with_head(
     };
     let url = session.find_database_url()?;
     // Without a URL, the scratch database is a SQLite file.
-    let dialect = session
-        .global
-        .dialect
-        .or(url.as_ref().map(|url| url.backend))
-        .unwrap_or(Dialect::Sqlite);
+    let dialect = session.dialect()?.unwrap_or(Dialect::Sqlite);
     // The scratch database is this process's own: nothing else holds its
     // tables, and SQLite refuses the DDL lock options.
     let migrator = session

@@ -5,26 +5,16 @@ use serde_json::json;
 
 use super::Session;
 use super::error::CliError;
-use super::url::DatabaseUrl;
 use crate::{Dialect, Direction, Migrator};
 
 /// The dialect of the script: `--dialect`, else the database URL's scheme.
 fn dialect(session: &Session<'_>) -> Result<Dialect, CliError> {
-    if let Some(dialect) = session.global.dialect {
-        return Ok(dialect);
-    }
-    let url = session
-        .settings
-        .database_url(session.defaults.database_url.as_deref())
-        .map_err(|_| {
-            CliError::message(
-                "`--sql` needs a dialect",
-                "pass `--dialect sqlite`, `--dialect postgres` or `--dialect mysql`, or a database URL whose scheme names one",
-            )
-        })?;
-    let parsed = DatabaseUrl::parse(&url.value)?;
-    session.output.hide(&parsed.secrets);
-    Ok(parsed.backend)
+    session.dialect()?.ok_or_else(|| {
+        CliError::message(
+            "`--sql` needs a dialect",
+            "pass `--dialect sqlite`, `--dialect postgres` or `--dialect mysql`, or a database URL whose scheme names one",
+        )
+    })
 }
 
 /// Prints the script `build` writes with the session's migrator, in the

@@ -177,3 +177,31 @@ struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
 }
+
+#[test]
+fn a_dialect_that_disagrees_with_the_url_is_an_error_that_shows_no_password() {
+    let project = Project::new();
+    let url = "postgres://app:pa55-word@127.0.0.1:1/app";
+    let run = project
+        .run_on(url, &["upgrade", "--sql", "--dialect", "mysql"])
+        .code(1)
+        .stderr_has(
+            "error: `--dialect mysql` disagrees with the database URL `postgres://app:***@127.0.0.1:1/app`, which is postgres",
+        );
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(!run.stderr.contains("pa55-word"), "{}", run.stderr);
+    // An alias of the URL's own dialect agrees.
+    project
+        .run_on(url, &["upgrade", "--sql", "--dialect", "postgresql"])
+        .ok();
+    // The same through `DATABASE_URL`, and for `stamp --sql`.
+    let run = crate::run(
+        project
+            .revchain()
+            .env("DATABASE_URL", "sqlite://x.db")
+            .args(["stamp", "head", "--sql", "--dialect", "postgres"]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("disagrees"), "{}", run.stderr);
+    assert!(!project.path().join("x.db").exists(), "a file was created");
+}
