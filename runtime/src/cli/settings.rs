@@ -85,10 +85,14 @@ impl Settings {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| CliError::io(format!("cannot read the config file `{shown}`"), e))?;
             let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+                // Where and what, never the line itself: it may hold a
+                // password (an unquoted `database_url = postgres://…`).
                 CliError::message(
                     format!(
-                        "invalid config file `{shown}`: {}",
-                        e.to_string().trim_end().replace('\n', "\n  ")
+                        "invalid config file `{shown}`: {}{}",
+                        e.span()
+                            .map_or_else(String::new, |span| position(&text, span.start)),
+                        e.message().trim_end().replace('\n', "\n  ")
                     ),
                     "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout` and `ddl_retries`",
                 )
@@ -208,10 +212,11 @@ fn dotenv_database_url() -> Result<Option<String>, CliError> {
     if !path.is_file() {
         return Ok(None);
     }
-    let items = dotenvy::from_path_iter(path).map_err(|e| dotenv_error(&e))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::io("cannot read `.env`".to_owned(), e))?;
     let mut found = None;
-    for item in items {
-        let (key, value) = item.map_err(|e| dotenv_error(&e))?;
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        let (key, value) = item.map_err(|e| dotenv_error(&e, &text))?;
         if key == "DATABASE_URL" && !value.is_empty() {
             found = Some(value);
         }
@@ -219,11 +224,37 @@ fn dotenv_database_url() -> Result<Option<String>, CliError> {
     Ok(found)
 }
 
-fn dotenv_error(error: &dotenvy::Error) -> CliError {
+fn dotenv_error(error: &dotenvy::Error, text: &str) -> CliError {
+    // dotenvy's own message quotes the line, which may hold a password:
+    // say where it is instead.
+    let what = match error {
+        dotenvy::Error::LineParse(line, index) => format!(
+            "{}a line that does not parse",
+            text.find(line.as_str()).map_or_else(String::new, |start| {
+                // The entry's first line: an unterminated quote is found at
+                // the end of the file, but the entry starts here.
+                let first = line.find('\n').unwrap_or(line.len());
+                position(text, start + (*index).min(first))
+            })
+        ),
+        other => other.to_string(),
+    };
     CliError::message(
-        format!("cannot read `.env`: {error}"),
+        format!("cannot read `.env`: {what}"),
         "fix `.env`, or give the database URL with `--database-url`",
     )
+}
+
+/// `line L, column C: ` of a byte offset in `text`, or nothing when the
+/// offset is not a position in it.
+fn position(text: &str, offset: usize) -> String {
+    let Some(before) = text.get(..offset) else {
+        return String::new();
+    };
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    let column = before[line_start..].chars().count() + 1;
+    format!("line {line}, column {column}: ")
 }
 
 /// `file` as named in the config file `config`: an absolute path as it is, a

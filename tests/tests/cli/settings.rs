@@ -321,3 +321,32 @@ fn the_ddl_lock_options_are_refused_on_sqlite_and_written_into_postgres_scripts(
         .code(1)
         .stderr_has("error: invalid `ddl_lock_timeout` in the config file `bad.toml`");
 }
+
+#[test]
+fn a_bad_line_of_a_config_file_or_env_is_located_never_quoted() {
+    let project = Project::new();
+    std::fs::write(
+        project.path().join("secret.toml"),
+        "dir = \"migrations\"\ndatabase_url = postgres://u:s3cret-pw@db/app\n",
+    )
+    .unwrap();
+    let run = project
+        .run(&["--config-file", "secret.toml", "current"])
+        .code(1)
+        .stderr_has("error: invalid config file `secret.toml`: line 2, column 16: ");
+    assert!(!run.stderr.contains("s3cret-pw"), "{}", run.stderr);
+    assert!(!run.stderr.contains("postgres://"), "{}", run.stderr);
+
+    // A bad line of `.env` under an unrelated key, after a good one.
+    std::fs::write(
+        project.path().join(".env"),
+        "OTHER=1\nAPI_TOKEN='t0ken-s3cret\n",
+    )
+    .unwrap();
+    let run = project
+        .run(&["current"])
+        .code(1)
+        .stderr_has("error: cannot read `.env`: line 2, column ");
+    assert!(!run.stderr.contains("t0ken-s3cret"), "{}", run.stderr);
+    assert!(!run.stderr.contains("API_TOKEN"), "{}", run.stderr);
+}
