@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Runs every benchmark of revchain against diesel_migrations and rewrites
-# BENCHMARKS.md and tests/bench/chart.svg. About 17 minutes on 2 cores.
+# BENCHMARKS.md and tests/bench/chart.svg, after issue 12's deployment
+# benchmarks (`revchain-bench deployments`: the startup check with each lock
+# strategy, applying through PgBouncer and on a Galera cluster), which
+# rewrite tests/bench/DEPLOYMENTS.md, included in BENCHMARKS.md. About
+# 22 minutes on 2 cores.
 #
 #   tests/bench/run.sh                      # everything
-#   tests/bench/run.sh --sizes 100,1000     # fewer sizes (see tests/bench/src/cli.rs)
+#   tests/bench/run.sh --sizes 100,1000     # fewer sizes (see tests/bench/src/cli.rs;
+#                                           # the options are those of `all`)
 #
 # Needs the PostgreSQL and MySQL/MariaDB servers of the tests
 # (REVCHAIN_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432;
@@ -15,4 +20,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --quiet --release -p revchain-bench
+target/release/revchain-bench deployments
 exec target/release/revchain-bench all "$@"

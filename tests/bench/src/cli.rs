@@ -5,6 +5,12 @@
 //! revchain-bench smoke [options]   100 revisions, applying and checking only,
 //!                                  with the histories loaded at run time;
 //!                                  writes under target/bench/smoke/
+//! revchain-bench deployments [--reps N] [--smoke] …
+//!                                  issue 12's benchmarks: the startup check
+//!                                  with each lock strategy, applying through
+//!                                  PgBouncer and on Galera; writes
+//!                                  tests/bench/DEPLOYMENTS.md and its section
+//!                                  of BENCHMARKS.md (see [`crate::deployments`])
 //! revchain-bench generate [--sizes 100,1000]
 //! revchain-bench runner-loaded <revchain-dir> <diesel-dir> <runner command…>
 //!
@@ -120,7 +126,7 @@ pub fn main() -> ExitCode {
 }
 
 /// The repository root: this crate is `tests/bench` in it.
-fn repo_root() -> Result<PathBuf, String> {
+pub(crate) fn repo_root() -> Result<PathBuf, String> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let root = manifest.join("../..");
     root.canonicalize()
@@ -137,8 +143,11 @@ fn dispatch(args: &[String]) -> Result<(), String> {
         }
         Some("all") => all(&root, &parse(&root, &args[1..], false)?),
         Some("smoke") => all(&root, &parse(&root, &args[1..], true)?),
+        Some("deployments") => {
+            crate::deployments::run(&root, &crate::deployments::parse(&root, &args[1..])?)
+        }
         _ => Err(format!(
-            "usage: revchain-bench all|smoke|generate [options] (see tests/bench/src/cli.rs); got {args:?}"
+            "usage: revchain-bench all|smoke|deployments|generate [options] (see tests/bench/src/cli.rs); got {args:?}"
         )),
     }
 }
@@ -259,7 +268,7 @@ fn sizes(text: &str) -> Result<Vec<usize>, String> {
 }
 
 /// Generates the histories of `sizes`, and the empty one.
-fn generate(root: &Path, sizes: &[usize]) -> Result<Vec<History>, String> {
+pub(crate) fn generate(root: &Path, sizes: &[usize]) -> Result<Vec<History>, String> {
     let dir = root.join("target/bench/histories");
     let mut histories = Vec::new();
     for &len in std::iter::once(&0).chain(sizes) {

@@ -7,6 +7,7 @@
 
 pub mod chart;
 pub mod cli;
+pub mod deployments;
 pub mod history;
 pub mod measure;
 pub mod report;

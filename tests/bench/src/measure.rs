@@ -408,6 +408,14 @@ impl Database {
         }
     }
 
+    /// The database's name on its server (`None` for a SQLite file).
+    pub fn name(&self) -> Option<&str> {
+        match &self.kind {
+            DatabaseKind::Sqlite(_) => None,
+            DatabaseKind::Postgres { name, .. } | DatabaseKind::Mysql { name, .. } => Some(name),
+        }
+    }
+
     /// Deletes the file, or drops the database.
     pub fn remove(self) -> Result<(), String> {
         match self.kind {
@@ -713,21 +721,7 @@ fn check(
             &settings.check_round_ms.to_string(),
         ],
     )?;
-    let field = |subject: &str| -> Result<(u64, u64), String> {
-        let line = output
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(subject))
-            .ok_or_else(|| format!("the runner printed no `{subject}` line: {output}"))?;
-        let mut words = line.split_whitespace().skip(1);
-        let mut number = || -> Result<u64, String> {
-            words
-                .next()
-                .ok_or_else(|| format!("short line `{line}`"))?
-                .parse()
-                .map_err(|e| format!("`{line}`: {e}"))
-        };
-        Ok((number()?, number()?))
-    };
+    let field = |subject: &str| subject_line(&output, subject);
     let result = CheckResult {
         backend: settings.backend,
         len: history.len,
@@ -747,6 +741,89 @@ fn check(
         result.floor_select1.0,
         result.floor_same_shape.0,
         result.floor_cached.0
+    ));
+    Ok(result)
+}
+
+/// The median and the number of calls of `subject` in the output of the
+/// runner's `check` or `check-locks` (`<subject> <median_ns> <calls>`).
+fn subject_line(output: &str, subject: &str) -> Result<(u64, u64), String> {
+    let line = output
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(subject))
+        .ok_or_else(|| format!("the runner printed no `{subject}` line: {output}"))?;
+    let mut words = line.split_whitespace().skip(1);
+    let mut number = || -> Result<u64, String> {
+        words
+            .next()
+            .ok_or_else(|| format!("short line `{line}`"))?
+            .parse()
+            .map_err(|e| format!("`{line}`: {e}"))
+    };
+    Ok((number()?, number()?))
+}
+
+/// Per-call medians (ns) and call counts of `is_at_head` under each lock
+/// strategy, on one database at head.
+#[derive(Clone, Debug)]
+pub struct LockCheckResult {
+    /// The backend.
+    pub backend: Backend,
+    /// Revisions applied.
+    pub len: usize,
+    /// `lock(LockStrategy::Advisory)`.
+    pub advisory: (u64, u64),
+    /// `lock(LockStrategy::Table)`.
+    pub table: (u64, u64),
+    /// `lock(LockStrategy::None)`.
+    pub none: (u64, u64),
+    /// `SELECT 1 AS value` through `sql_query`.
+    pub floor_select1: (u64, u64),
+}
+
+/// The startup check with each lock strategy: applies `history` to a fresh
+/// database with revchain, then runs the runner's `check-locks` on it (the
+/// same timing loop as measurement 3), and drops the database.
+pub fn lock_check(
+    runner: &RunnerKind,
+    history: &History,
+    settings: &RunSettings,
+) -> Result<LockCheckResult, String> {
+    let backend = settings.backend;
+    let db = Database::create(backend, &settings.scratch, &settings.server)?;
+    let output = runner
+        .run(backend, history, &["apply", "revchain", &db.url])
+        .and_then(|_| {
+            runner.run(
+                backend,
+                history,
+                &[
+                    "check-locks",
+                    &db.url,
+                    &settings.check_rounds.to_string(),
+                    &settings.check_round_ms.to_string(),
+                ],
+            )
+        });
+    let removed = db.remove();
+    let output = output?;
+    removed?;
+    let result = LockCheckResult {
+        backend,
+        len: history.len,
+        advisory: subject_line(&output, "advisory")?,
+        table: subject_line(&output, "table")?,
+        none: subject_line(&output, "none")?,
+        floor_select1: subject_line(&output, "floor_select1")?,
+    };
+    progress(&format!(
+        "check by lock strategy {} {}: advisory {} ns, table {} ns, none {} ns, SELECT 1 {} ns",
+        backend.name(),
+        history.len,
+        result.advisory.0,
+        result.table.0,
+        result.none.0,
+        result.floor_select1.0
     ));
     Ok(result)
 }
@@ -793,6 +870,14 @@ mod tests {
             "{error}"
         );
         assert!(MysqlAddress::parse("postgres://x").is_err());
+    }
+
+    #[test]
+    fn subject_lines() {
+        let output = "advisory 120 40\ntable 118 41\n";
+        assert_eq!(subject_line(output, "table"), Ok((118, 41)));
+        assert!(subject_line(output, "none").is_err());
+        assert!(subject_line("table 1\n", "table").is_err());
     }
 
     #[test]

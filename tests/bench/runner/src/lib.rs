@@ -23,6 +23,10 @@
 //!   diesel's `has_pending_migration` and three single-row `SELECT`s, one
 //!   call at a time on one connection, alternating in rounds; prints one
 //!   line per subject: `<subject> <median_ns> <calls>`.
+//! - `check-locks <url> <rounds> <round_ms>`: on a database at head, times
+//!   `Migrator::is_at_head` with `lock(Advisory)`, `lock(Table)` and
+//!   `lock(None)` and the `SELECT 1` floor the same way (subjects
+//!   `advisory`, `table`, `none`, `floor_select1`).
 //!
 //! Errors never repeat the URL (it may hold a password): the caller knows
 //! which database it passed.
@@ -39,7 +43,7 @@ use diesel::query_dsl::LoadQuery;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{Connection, QueryableByName};
 use diesel_migrations::MigrationHarness;
-use revchain::{Dialect, MigrationConnection, Migrator, Revisions};
+use revchain::{Dialect, LockStrategy, MigrationConnection, Migrator, Revisions};
 
 /// Declares the trait `$name`: "the migrations of diesel's side for
 /// `$db`" when the runner is built with `$feature`, and a trait every type
@@ -178,7 +182,7 @@ pub fn run<S: Source>(
 ) -> Result<String, String> {
     let url = args
         .get(if args.first().map(String::as_str) == Some("apply") { 2 } else { 1 })
-        .ok_or_else(|| format!("usage: apply <tool> <url> | adopt <url> | record <url> | check <url> <rounds> <round_ms>; got {args:?}"))?;
+        .ok_or_else(|| format!("usage: apply <tool> <url> | adopt <url> | record <url> | check[-locks] <url> <rounds> <round_ms>; got {args:?}"))?;
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         #[cfg(feature = "postgres")]
         {
@@ -306,7 +310,7 @@ where
             }
             Ok(format!("recorded {}\n", all.len()))
         }
-        (Some("check"), Some(_)) => {
+        (Some("check" | "check-locks"), Some(_)) => {
             let number = |i: usize, what: &str| -> Result<u64, String> {
                 word(i)
                     .ok_or_else(|| format!("missing {what}"))?
@@ -315,10 +319,14 @@ where
             };
             let rounds = number(2, "rounds")?;
             let round = Duration::from_millis(number(3, "round_ms")?);
-            check(conn, dialect, revisions, migrations, rounds, round)
+            if word(0) == Some("check") {
+                check(conn, dialect, revisions, migrations, rounds, round)
+            } else {
+                check_locks(conn, dialect, revisions, rounds, round)
+            }
         }
         _ => Err(format!(
-            "unknown command `{}`: apply, adopt, record or check",
+            "unknown command `{}`: apply, adopt, record, check or check-locks",
             word(0).unwrap_or_default()
         )),
     }
@@ -354,6 +362,16 @@ const SUBJECTS: [&str; 5] = [
     "floor_cached",
 ];
 
+/// The subjects of `check-locks`: `Migrator::is_at_head` with each lock
+/// strategy (the check takes no lock, so they should not differ), and the
+/// `SELECT 1` floor.
+const LOCK_SUBJECTS: [(&str, Option<LockStrategy>); 4] = [
+    ("advisory", Some(LockStrategy::Advisory)),
+    ("table", Some(LockStrategy::Table)),
+    ("none", Some(LockStrategy::None)),
+    ("floor_select1", None),
+];
+
 fn check<C, S>(
     conn: &mut C,
     dialect: Dialect,
@@ -370,31 +388,92 @@ where
 {
     at_head(conn, revisions, migrations)?;
     let migrator = Migrator::new(revisions);
-    let mut samples: [Vec<u64>; 5] = Default::default();
+    time_rounds(&SUBJECTS, rounds, round, |subject| {
+        call(conn, dialect, &migrator, migrations, subject)
+    })
+}
+
+/// `check-locks`: times `is_at_head` under each lock strategy and the
+/// `SELECT 1` floor, as `check` times its subjects.
+fn check_locks<C>(
+    conn: &mut C,
+    dialect: Dialect,
+    revisions: &Revisions,
+    rounds: u64,
+    round: Duration,
+) -> Result<String, String>
+where
+    C: Connection + MigrationConnection,
+    for<'a> SqlQuery: LoadQuery<'a, C, One>,
+{
+    let migrators: Vec<Option<Migrator<'_>>> = LOCK_SUBJECTS
+        .iter()
+        .map(|(_, strategy)| strategy.map(|s| Migrator::new(revisions).lock(s)))
+        .collect();
+    let names: Vec<&str> = LOCK_SUBJECTS.iter().map(|(name, _)| *name).collect();
+    time_rounds(&names, rounds, round, |subject| {
+        let ok = match &migrators[subject] {
+            Some(migrator) => migrator.is_at_head(conn).map_err(|e| e.to_string())?,
+            None => select_one_is_one(conn, dialect)?,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{}` did not find the database at head",
+                names[subject]
+            ))
+        }
+    })
+}
+
+/// Times single calls of each subject (`call(index)`), one at a time:
+/// every subject once to warm up, then `rounds` rounds of `round` per
+/// subject (at least 3 calls), rotating which goes first. Returns one line
+/// per subject: `<subject> <median_ns> <calls>`.
+fn time_rounds(
+    subjects: &[&str],
+    rounds: u64,
+    round: Duration,
+    mut call: impl FnMut(usize) -> Result<(), String>,
+) -> Result<String, String> {
+    let n = subjects.len();
+    let mut samples: Vec<Vec<u64>> = vec![Vec::new(); n];
     // Warm up every path once (statement caches, page cache).
-    for subject in 0..SUBJECTS.len() {
-        call(conn, dialect, &migrator, migrations, subject)?;
+    for subject in 0..n {
+        call(subject)?;
     }
     for r in 0..rounds {
-        for k in 0..SUBJECTS.len() {
+        for k in 0..n {
             // Rotate the order each round, so no subject always runs first.
-            let subject = (k + r as usize) % SUBJECTS.len();
+            let subject = (k + r as usize) % n;
             let started = Instant::now();
             let mut calls = 0;
             while calls < 3 || started.elapsed() < round {
                 let before = Instant::now();
-                call(conn, dialect, &migrator, migrations, subject)?;
+                call(subject)?;
                 samples[subject].push(before.elapsed().as_nanos() as u64);
                 calls += 1;
             }
         }
     }
     let mut output = String::new();
-    for (subject, times) in SUBJECTS.iter().zip(samples.iter_mut()) {
+    for (subject, times) in subjects.iter().zip(samples.iter_mut()) {
         let median = median_u64(times).unwrap_or(0);
         output.push_str(&format!("{subject} {median} {}\n", times.len()));
     }
     Ok(output)
+}
+
+/// The floor: `SELECT 1 AS value` through `sql_query`.
+fn select_one_is_one<C>(conn: &mut C, dialect: Dialect) -> Result<bool, String>
+where
+    C: Connection,
+    for<'a> SqlQuery: LoadQuery<'a, C, One>,
+{
+    let rows: Vec<One> = diesel::RunQueryDsl::load(diesel::sql_query(select_one(dialect)), conn)
+        .map_err(|e| e.to_string())?;
+    Ok(rows.first().map(|row| row.value) == Some(1))
 }
 
 fn call<C, S>(
@@ -415,12 +494,7 @@ where
         1 => !conn
             .has_pending_migration(BySource(migrations))
             .map_err(|e| e.to_string())?,
-        2 => {
-            let rows: Vec<One> =
-                diesel::RunQueryDsl::load(diesel::sql_query(select_one(dialect)), conn)
-                    .map_err(|e| e.to_string())?;
-            rows.first().map(|row| row.value) == Some(1)
-        }
+        2 => select_one_is_one(conn, dialect)?,
         _ => {
             let rows: Vec<VersionRow> = if subject == 3 {
                 diesel::RunQueryDsl::load(diesel::sql_query(same_shape(dialect)), conn)
