@@ -80,6 +80,7 @@ mod autogenerate;
 mod commands;
 pub(crate) mod connection;
 mod error;
+#[cfg(any(feature = "postgres", test))]
 mod keepalive;
 mod lock;
 mod output;
