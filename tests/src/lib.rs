@@ -234,6 +234,22 @@ pub mod fixtures {
     /// `b`, then `a`: ids that sort against the chain's order.
     pub static UNSORTED: Revisions = revchain::embed_revisions!("fixtures/unsorted/migrations");
 
+    /// The histories the offline and plan tests check each dialect with:
+    /// the example, the dialect's real-world SQL, and one with a revision
+    /// outside a transaction.
+    pub fn histories(dialect: revchain::Dialect) -> [(&'static str, &'static Revisions); 3] {
+        let realworld = match dialect {
+            revchain::Dialect::Sqlite => &REALWORLD_SQLITE,
+            revchain::Dialect::Postgres => &REALWORLD_POSTGRES,
+            revchain::Dialect::Mysql => &REALWORLD_MYSQL,
+        };
+        [
+            ("example", &super::EXAMPLE),
+            ("realworld", realworld),
+            ("no_transaction", &NO_TRANSACTION),
+        ]
+    }
+
     /// A history by name, for the worker process.
     pub fn by_name(name: &str) -> Option<&'static Revisions> {
         Some(match name {
@@ -317,4 +333,48 @@ pub fn schema_tables(tables: Vec<String>) -> Vec<String> {
         .into_iter()
         .filter(|t| !t.starts_with("revchain_") && t != "__diesel_schema_migrations")
         .collect()
+}
+
+/// Starts `revchain-test-worker` (at `worker`) once per URL, all at once,
+/// upgrading the example with the lock strategy `lock`; each must exit 0.
+/// Returns how many revisions they ran together.
+pub fn race(worker: &str, backend: &str, urls: &[String], lock: &str) -> usize {
+    let children: Vec<_> = urls
+        .iter()
+        .map(|url| {
+            std::process::Command::new(worker)
+                .args([backend, url.as_str(), "example"])
+                .env("REVCHAIN_TEST_LOCK", lock)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("starting a worker")
+        })
+        .collect();
+    let mut applied = 0;
+    for child in children {
+        let output = child.wait_with_output().expect("waiting for a worker");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "a worker failed: {}\n{stdout}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        applied += stdout
+            .lines()
+            .filter(|line| line.starts_with("starting "))
+            .count();
+    }
+    applied
+}
+
+/// Each revision of the example is logged as applied exactly once.
+pub fn assert_each_revision_once(conn: &mut impl Probe) {
+    for revision in EXAMPLE.iter() {
+        let n = conn.count(&format!(
+            "SELECT COUNT(*) AS n FROM revchain_version_log WHERE revision = '{}' AND direction = 'up'",
+            revision.id()
+        ));
+        assert_eq!(n, 1, "revision {} was applied {n} times", revision.id());
+    }
 }

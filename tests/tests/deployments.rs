@@ -7,14 +7,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Stdio};
-
 use diesel::{Connection, PgConnection};
 use revchain::{Error, Migrator, Progress};
 use revchain_tests::topology::{
     FaultProxy, GaleraCluster, HotStandby, PgBouncer, PoolMode, postgres_server_addr,
 };
-use revchain_tests::{EXAMPLE, Probe, TestDatabase};
+use revchain_tests::{EXAMPLE, Probe, TestDatabase, assert_each_revision_once};
 
 const WORKER: &str = env!("CARGO_BIN_EXE_revchain-test-worker");
 const PROCESSES: usize = 8;
@@ -22,44 +20,7 @@ const PROCESSES: usize = 8;
 /// Starts one worker per URL at once, with the lock strategy `lock`; each
 /// must exit 0. Returns how many revisions they ran together.
 fn race(backend: &str, urls: &[String], lock: &str) -> usize {
-    let children: Vec<_> = urls
-        .iter()
-        .map(|url| {
-            Command::new(WORKER)
-                .args([backend, url.as_str(), "example"])
-                .env("REVCHAIN_TEST_LOCK", lock)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("starting a worker")
-        })
-        .collect();
-    let mut applied = 0;
-    for child in children {
-        let output = child.wait_with_output().expect("waiting for a worker");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "a worker failed: {}\n{stdout}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        applied += stdout
-            .lines()
-            .filter(|line| line.starts_with("starting "))
-            .count();
-    }
-    applied
-}
-
-/// Each revision of the example is logged as applied exactly once.
-fn assert_each_revision_once(conn: &mut impl Probe) {
-    for revision in EXAMPLE.iter() {
-        let n = conn.count(&format!(
-            "SELECT COUNT(*) AS n FROM revchain_version_log WHERE revision = '{}' AND direction = 'up'",
-            revision.id()
-        ));
-        assert_eq!(n, 1, "revision {} was applied {n} times", revision.id());
-    }
+    revchain_tests::race(WORKER, backend, urls, lock)
 }
 
 #[test]

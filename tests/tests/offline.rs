@@ -12,28 +12,14 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use diesel::sql_types::Text;
-use revchain::{Dialect, Error, Migrator, Revisions, quote_identifier};
+use revchain::{Dialect, Error, Migrator, quote_identifier};
 use revchain_internals::sql::split;
 use revchain_tests::fixtures::{
-    IRREVERSIBLE, NO_TRANSACTION, REALWORLD_MYSQL, REALWORLD_POSTGRES, REALWORLD_SQLITE,
+    IRREVERSIBLE, NO_TRANSACTION, REALWORLD_MYSQL, REALWORLD_POSTGRES, REALWORLD_SQLITE, histories,
 };
 use revchain_tests::{EXAMPLE, TestDatabase, TestSqlite};
 
 const DIALECTS: [Dialect; 3] = [Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql];
-
-/// The histories each dialect is checked with.
-fn histories(dialect: Dialect) -> [(&'static str, &'static Revisions); 3] {
-    let realworld = match dialect {
-        Dialect::Sqlite => &REALWORLD_SQLITE,
-        Dialect::Postgres => &REALWORLD_POSTGRES,
-        Dialect::Mysql => &REALWORLD_MYSQL,
-    };
-    [
-        ("example", &EXAMPLE),
-        ("realworld", realworld),
-        ("no_transaction", &NO_TRANSACTION),
-    ]
-}
 
 // ---------------------------------------------------------------------------
 // A fresh database of one backend, reached online through diesel and offline

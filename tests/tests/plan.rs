@@ -26,9 +26,7 @@ use diesel::Connection;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use revchain::{Dialect, MigrationConnection, Migrator, Revisions};
 use revchain_internals::sql::split;
-use revchain_tests::fixtures::{
-    NO_TRANSACTION, REALWORLD_MYSQL, REALWORLD_POSTGRES, REALWORLD_SQLITE,
-};
+use revchain_tests::fixtures::{NO_TRANSACTION, histories};
 use revchain_tests::{EXAMPLE, TestDatabase, TestSqlite};
 
 /// Every query text a connection sends, in order.
@@ -48,20 +46,6 @@ impl Capture {
     fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
-}
-
-/// The histories each dialect is checked with.
-fn histories(dialect: Dialect) -> [(&'static str, &'static Revisions); 3] {
-    let realworld = match dialect {
-        Dialect::Sqlite => &REALWORLD_SQLITE,
-        Dialect::Postgres => &REALWORLD_POSTGRES,
-        Dialect::Mysql => &REALWORLD_MYSQL,
-    };
-    [
-        ("example", &EXAMPLE),
-        ("realworld", realworld),
-        ("no_transaction", &NO_TRANSACTION),
-    ]
 }
 
 /// What a statement list compares as.

@@ -1,57 +1,23 @@
 //! Eight processes upgrading one database at once.
 
-use std::process::{Command, Stdio};
-
 use revchain::Migrator;
-use revchain_tests::{EXAMPLE, EXAMPLE_TABLES, Probe, TestDatabase, TestSqlite, schema_tables};
+use revchain_tests::{
+    EXAMPLE, EXAMPLE_TABLES, Probe, TestDatabase, TestSqlite, assert_each_revision_once,
+    schema_tables,
+};
 
 const WORKER: &str = env!("CARGO_BIN_EXE_revchain-test-worker");
 const PROCESSES: usize = 8;
 
-/// Starts the workers together and checks that each exits successfully, and
-/// that together they applied every revision exactly once.
+/// Starts the workers together and checks that each exits successfully;
+/// returns how many revisions they ran together.
 fn race(backend: &str, url: &str) -> usize {
     race_with(backend, url, "auto")
 }
 
 /// [`race`] with a lock strategy.
 pub(crate) fn race_with(backend: &str, url: &str, lock: &str) -> usize {
-    let children: Vec<_> = (0..PROCESSES)
-        .map(|_| {
-            Command::new(WORKER)
-                .args([backend, url, "example"])
-                .env("REVCHAIN_TEST_LOCK", lock)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("starting a worker")
-        })
-        .collect();
-    let mut applied = 0;
-    for child in children {
-        let output = child.wait_with_output().expect("waiting for a worker");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "a worker failed: {}\n{stdout}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        applied += stdout
-            .lines()
-            .filter(|line| line.starts_with("starting "))
-            .count();
-    }
-    applied
-}
-
-pub(crate) fn assert_each_revision_once(conn: &mut impl Probe) {
-    for revision in EXAMPLE.iter() {
-        let n = conn.count(&format!(
-            "SELECT COUNT(*) AS n FROM revchain_version_log WHERE revision = '{}' AND direction = 'up'",
-            revision.id()
-        ));
-        assert_eq!(n, 1, "revision {} was applied {n} times", revision.id());
-    }
+    revchain_tests::race(WORKER, backend, &vec![url.to_owned(); PROCESSES], lock)
 }
 
 #[test]

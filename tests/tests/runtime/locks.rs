@@ -6,9 +6,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use revchain::{Error, LockHolder, LockStrategy, MigrationConnection, Migrator, Progress};
-use revchain_tests::{EXAMPLE, Probe, TestDatabase, TestSqlite};
+use revchain_tests::{EXAMPLE, Probe, TestDatabase, TestSqlite, assert_each_revision_once};
 
-use crate::concurrency::{assert_each_revision_once, race_with};
+use crate::concurrency::race_with;
 
 #[test]
 fn eight_processes_with_the_table_lock_apply_each_revision_once_on_sqlite() {
