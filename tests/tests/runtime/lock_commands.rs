@@ -153,3 +153,20 @@ fn sqlite_advisory_and_none_say_what_they_can() {
     ));
     assert!(conn.tables().is_empty(), "a read created a table");
 }
+
+#[test]
+fn an_advisory_lock_held_in_another_database_is_not_this_one_s_on_postgres() {
+    let (Some(one), Some(other)) = (TestDatabase::postgres(), TestDatabase::postgres()) else {
+        return;
+    };
+    // PostgreSQL's advisory locks belong to one database: the same key held
+    // in `one` neither blocks nor is reported in `other`.
+    let mut elsewhere = other.pg();
+    crate::locks::while_holding(LockStrategy::Advisory, one.pg(), |migrator| {
+        assert_eq!(
+            migrator.lock_status(&mut elsewhere).unwrap().state,
+            LockState::Free
+        );
+        migrator.upgrade(&mut elsewhere, "head").unwrap();
+    });
+}

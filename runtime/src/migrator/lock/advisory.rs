@@ -84,7 +84,7 @@ impl Advisory {
                 // A bigint advisory key is held as two 32-bit halves.
                 let key = advisory_key(&self.table) as u64;
                 format!(
-                    "SELECT CAST(a.client_addr AS TEXT) AS host, CAST(a.pid AS TEXT) AS pid, CAST(a.application_name AS TEXT) AS application, CAST(a.backend_start AS TEXT) AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {} AND l.objid = {} AND l.objsubid = 1",
+                    "SELECT CAST(a.client_addr AS TEXT) AS host, CAST(a.pid AS TEXT) AS pid, CAST(a.application_name AS TEXT) AS application, CAST(a.backend_start AS TEXT) AS since FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.classid = {} AND l.objid = {} AND l.objsubid = 1",
                     key >> 32,
                     key & 0xffff_ffff
                 )
