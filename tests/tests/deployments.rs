@@ -63,7 +63,9 @@ fn eight_processes_through_pgbouncer_in_transaction_pooling_apply_each_revision_
     assert!(Migrator::new(&EXAMPLE).is_at_head(&mut conn).unwrap());
     // No session lock was left behind on a pooled server connection.
     assert_eq!(
-        conn.count("SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory'"),
+        conn.count(
+            "SELECT COUNT(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ),
         0
     );
     drop(bouncer);
