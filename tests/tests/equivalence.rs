@@ -192,7 +192,12 @@ fn the_runtime_and_the_command_refuse_broken_files_as_the_shared_rules_do() {
     let kinds: Vec<&str> = shared.iter().map(|d| d.kind().as_str()).collect();
     assert_eq!(
         kinds,
-        ["broken_link", "file_too_large", "nul_byte", "not_regular_file"],
+        [
+            "broken_link",
+            "file_too_large",
+            "nul_byte",
+            "not_regular_file"
+        ],
         "{shared}"
     );
     let runtime = revchain::Revisions::load(&root, "migrations").unwrap_err();
@@ -207,5 +212,8 @@ fn the_runtime_and_the_command_refuse_broken_files_as_the_shared_rules_do() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&output.stderr), format!("{shared}\n"));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!("{shared}\n")
+    );
 }

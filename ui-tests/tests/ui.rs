@@ -49,7 +49,10 @@ fn special_files(copied: &Path) -> io::Result<()> {
     let fifo = copied.join("chain/head_fifo/migrations/HEAD");
     let made = std::process::Command::new("mkfifo").arg(&fifo).status()?;
     if !made.success() {
-        return Err(io::Error::other(format!("mkfifo {}: {made}", fifo.display())));
+        return Err(io::Error::other(format!(
+            "mkfifo {}: {made}",
+            fifo.display()
+        )));
     }
     std::os::unix::fs::symlink(
         "gone.sql",

@@ -142,6 +142,31 @@ fn entries(dir: &Path) -> io::Result<Vec<fs::DirEntry>> {
     Ok(entries)
 }
 
+/// Whether nothing at all is at `path`: no file, no directory, no symbolic
+/// link (a dangling one is something), and nothing that cannot be looked at
+/// (a directory above it that cannot be entered hides what is there). A
+/// missing migrations directory is a new, empty history only in this case;
+/// anything else is for [`load`](crate::load) to read and judge, so that a
+/// directory that cannot be read is never taken for an empty one.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// assert!(revchain_internals::is_absent(&dir.path().join("migrations")));
+/// assert!(!revchain_internals::is_absent(dir.path()));
+/// # #[cfg(unix)]
+/// # {
+/// let link = dir.path().join("link");
+/// std::os::unix::fs::symlink("nowhere", &link)?;
+/// assert!(!revchain_internals::is_absent(&link));
+/// # }
+/// # Ok(())
+/// # }
+/// ```
+pub fn is_absent(path: &Path) -> bool {
+    matches!(fs::symlink_metadata(path), Err(error) if error.kind() == io::ErrorKind::NotFound)
+}
+
 /// Lists `dir`, shown in messages as `display`.
 pub(crate) fn list(dir: &Path, display: &str) -> Listing {
     let mut listing = Listing {

@@ -36,7 +36,7 @@ use std::path::Path;
 
 pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_checksum};
 pub use defect::{Defect, DefectKind, Defects, DefectsIter};
-pub use discover::{MAX_HEAD_FILE_BYTES, MAX_METADATA_FILE_BYTES, MAX_SQL_FILE_BYTES};
+pub use discover::{MAX_HEAD_FILE_BYTES, MAX_METADATA_FILE_BYTES, MAX_SQL_FILE_BYTES, is_absent};
 pub use metadata::METADATA_KEYS;
 pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
 pub use non_empty::{NonEmpty, NonEmptyIter};

@@ -138,16 +138,16 @@ fn a_nul_byte_is_refused_by_check_and_by_upgrade_before_anything_runs() {
     );
 }
 
-#[test]
-fn an_unreadable_migrations_directory_says_permission_denied() {
-    let project = Project::new();
-    let migrations = project.migrations();
-    fs::set_permissions(&migrations, fs::Permissions::from_mode(0o000)).unwrap();
-    let enforced = fs::read_dir(&migrations).is_err();
+/// Runs `revchain ARGS` in `project` with `locked` (a directory) at mode
+/// 000, where permissions are enforced: as root they are not, so the command
+/// then runs under `setpriv` without the capabilities that bypass them.
+/// `None`, after a notice, when neither is possible.
+fn run_locked(project: &Project, locked: &Path, args: &[&str]) -> Option<Run> {
+    fs::set_permissions(locked, fs::Permissions::from_mode(0o000)).unwrap();
+    let enforced = fs::read_dir(locked).is_err();
     let run = if enforced {
-        live(&project, &["check"])
+        live(project, args)
     } else {
-        // Root bypasses permissions: run without the capabilities that do.
         let mut command = assert_cmd::Command::new("setpriv");
         command
             .current_dir(project.path())
@@ -155,21 +155,62 @@ fn an_unreadable_migrations_directory_says_permission_denied() {
             .env("NO_COLOR", "1")
             .args(["--inh-caps=-all", "--bounding-set=-all", "--"])
             .arg(env!("CARGO_BIN_EXE_revchain-test-cli"))
-            .arg("check")
+            .args(args)
             .timeout(LIVENESS);
         run(&mut command)
     };
-    fs::set_permissions(&migrations, fs::Permissions::from_mode(0o755)).unwrap();
-    if !enforced && run.stderr.contains("setpriv:") {
+    fs::set_permissions(locked, fs::Permissions::from_mode(0o755)).unwrap();
+    if !enforced && run.stderr.starts_with("setpriv:") {
         eprintln!(
             "notice: permissions are not enforced (root) and `setpriv` cannot drop the capabilities: skipped\n{}",
             run.stderr
         );
-        return;
+        return None;
     }
+    Some(run)
+}
+
+#[test]
+fn an_unreadable_migrations_directory_says_permission_denied() {
+    let project = Project::new();
+    let Some(run) = run_locked(&project, &project.migrations(), &["check"]) else {
+        return;
+    };
     let run = run
         .code(1)
         .stderr_has("error: migrations directory `migrations` cannot be read: permission denied");
     assert!(!run.stderr.contains("does not exist"), "{}", run.stderr);
     assert!(!run.stderr.contains("create it"), "{}", run.stderr);
+}
+
+#[test]
+fn revision_never_starts_a_new_history_where_it_cannot_read_one() {
+    // Behind a directory that cannot be entered.
+    let project = Project::new();
+    let db = project.path().join("db");
+    fs::create_dir(&db).unwrap();
+    fs::rename(project.migrations(), db.join("migrations")).unwrap();
+    let before = fs::read_dir(db.join("migrations")).unwrap().count();
+    let Some(run) = run_locked(
+        &project,
+        &db,
+        &["--dir", "db/migrations", "revision", "-m", "add bio"],
+    ) else {
+        return;
+    };
+    run.code(1).stderr_has(
+        "error: migrations directory `db/migrations` cannot be read: permission denied",
+    );
+    assert_eq!(fs::read_dir(db.join("migrations")).unwrap().count(), before);
+
+    // A dangling link: reported, and left as it was.
+    let project = Project::empty();
+    symlink("db/migrations", project.migrations()).unwrap();
+    live(&project, &["revision", "-m", "first"])
+        .code(1)
+        .stderr_has("error: `migrations` is a dangling symbolic link: nothing exists at `db/migrations`, where it points");
+    assert_eq!(
+        fs::read_link(project.migrations()).unwrap(),
+        Path::new("db/migrations")
+    );
 }
