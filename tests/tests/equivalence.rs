@@ -161,24 +161,23 @@ fn revisions_loaded_at_run_time_equal_the_embedded_ones() {
 /// A directory breaking each rule of the files on disk at once: a NUL byte
 /// in SQL, a FIFO `HEAD`, a dangling link, a `metadata.toml` over its cap.
 #[cfg(unix)]
-fn broken_files() -> tempfile::TempDir {
-    let temp = tempfile::tempdir().unwrap();
+fn broken_files() -> std::io::Result<tempfile::TempDir> {
+    let temp = tempfile::tempdir()?;
     let root = temp.path().join("migrations");
-    fs::create_dir_all(root.join("1_init")).unwrap();
-    fs::create_dir_all(root.join("2_seed")).unwrap();
-    fs::write(root.join("1_init/up.sql"), "CREATE TABLE t (id INTEGER);\n").unwrap();
-    fs::write(root.join("2_seed/up.sql"), "INSERT INTO t VALUES (1);\0\n").unwrap();
-    std::os::unix::fs::symlink("gone.sql", root.join("1_init/down.sql")).unwrap();
-    fs::File::create(root.join("2_seed/metadata.toml"))
-        .unwrap()
-        .set_len(revchain_internals::MAX_METADATA_FILE_BYTES + 1)
-        .unwrap();
+    fs::create_dir_all(root.join("1_init"))?;
+    fs::create_dir_all(root.join("2_seed"))?;
+    fs::write(root.join("1_init/up.sql"), "CREATE TABLE t (id INTEGER);\n")?;
+    fs::write(root.join("2_seed/up.sql"), "INSERT INTO t VALUES (1);\0\n")?;
+    std::os::unix::fs::symlink("gone.sql", root.join("1_init/down.sql"))?;
+    fs::File::create(root.join("2_seed/metadata.toml"))?
+        .set_len(revchain_internals::MAX_METADATA_FILE_BYTES + 1)?;
     let fifo = std::process::Command::new("mkfifo")
         .arg(root.join("HEAD"))
-        .status()
-        .unwrap();
-    assert!(fifo.success());
-    temp
+        .status()?;
+    if !fifo.success() {
+        return Err(std::io::Error::other(format!("mkfifo: {fifo}")));
+    }
+    Ok(temp)
 }
 
 /// The compiler's side is in `ui-tests` (`sql_nul_byte`, `head_fifo`,
@@ -186,7 +185,7 @@ fn broken_files() -> tempfile::TempDir {
 #[cfg(unix)]
 #[test]
 fn the_runtime_and_the_command_refuse_broken_files_as_the_shared_rules_do() {
-    let temp = broken_files();
+    let temp = broken_files().unwrap();
     let root = temp.path().join("migrations");
     let shared = revchain_internals::load(&root, "migrations").unwrap_err();
     let kinds: Vec<&str> = shared.iter().map(|d| d.kind().as_str()).collect();
