@@ -277,8 +277,12 @@ fn not_found(shown: &str, reason: &str) -> Defect {
 /// The defect of a migrations directory `shown` that could not be listed:
 /// not found when it does not exist, else unreadable, with the reason.
 fn directory_defect(shown: &str, error: &io::Error) -> Defect {
-    if error.kind() == io::ErrorKind::NotFound {
-        return not_found(shown, "it does not exist");
+    match error.kind() {
+        io::ErrorKind::NotFound => return not_found(shown, "it does not exist"),
+        io::ErrorKind::NotADirectory => {
+            return not_found(shown, "a part of its path is a file, not a directory");
+        }
+        _ => {}
     }
     let help = if error.kind() == io::ErrorKind::PermissionDenied {
         format!(

@@ -384,6 +384,23 @@ fn links_leading_out_of_the_directory_are_followed() {
     }
 }
 
+#[test]
+fn a_path_through_a_file_is_not_found_rather_than_unreadable() {
+    let fixture = Fixture::without_directory();
+    fs::write(fixture.root(), "a file").unwrap();
+    let defects =
+        revchain_internals::load(&fixture.root().join("inner"), "migrations/inner").unwrap_err();
+    assert_eq!(
+        kinds(&defects),
+        [DefectKind::DirectoryNotFound],
+        "{defects}"
+    );
+    assert_eq!(
+        defects[0].summary(),
+        "migrations directory `migrations/inner` not found: a part of its path is a file, not a directory"
+    );
+}
+
 // Permissions.
 
 /// Runs `check` where permissions are enforced. As root they are not

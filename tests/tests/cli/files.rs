@@ -9,6 +9,8 @@ use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 use std::time::Duration;
 
+use revchain_tests::{Probe, TestDatabase};
+
 use crate::{HEAD, IDS, Project, Run, run};
 
 /// The revision directory of the example's second revision.
@@ -115,27 +117,25 @@ fn check_follows_links_that_lead_out_of_the_directory() {
     ));
 }
 
-#[test]
-fn a_nul_byte_is_refused_by_check_and_by_upgrade_before_anything_runs() {
+/// The example history with a NUL byte in its second revision's `up.sql`.
+fn with_nul_byte() -> Project {
     let project = Project::new();
     let up = project.migrations().join(POSTS).join("up.sql");
     let mut sql = fs::read(&up).unwrap();
     sql.extend_from_slice(b"SELECT '\0';\n");
     fs::write(&up, sql).unwrap();
+    project
+}
+
+#[test]
+fn check_refuses_a_nul_byte_with_its_line() {
+    let project = with_nul_byte();
     live(&project, &["check"])
         .code(1)
         .stderr_has(&format!(
             "error: `migrations/{POSTS}/up.sql` holds a NUL byte at line"
         ))
         .stderr_has("which no database accepts in SQL text");
-    let url = project.sqlite_url("db.sqlite");
-    live(&project, &["--database-url", &url, "upgrade"])
-        .code(1)
-        .stderr_has("holds a NUL byte");
-    assert!(
-        !project.path().join("db.sqlite").exists(),
-        "no revision ran: the first one is not applied before the second fails"
-    );
 }
 
 /// Runs `revchain ARGS` in `project` with `locked` (a directory) at mode
@@ -168,6 +168,35 @@ fn run_locked(project: &Project, locked: &Path, args: &[&str]) -> Option<Run> {
         return None;
     }
     Some(run)
+}
+
+/// Runs `upgrade` on `url` with a NUL byte in the second revision, and checks
+/// that the rules refuse it.
+fn upgrade_refuses_a_nul_byte(url: &str) {
+    let project = with_nul_byte();
+    live(&project, &["--database-url", url, "upgrade"])
+        .code(1)
+        .stderr_has(&format!(
+            "error: `migrations/{POSTS}/up.sql` holds a NUL byte at line"
+        ));
+}
+
+#[test]
+fn a_nul_byte_stops_upgrade_before_any_revision_runs_on_every_backend() {
+    // Before, the first revision ran, and the server refused the second
+    // halfway through the upgrade.
+    let project = Project::empty();
+    let sqlite = project.path().join("db.sqlite");
+    upgrade_refuses_a_nul_byte(&project.sqlite_url("db.sqlite"));
+    assert!(!sqlite.exists(), "the SQLite file is not even created");
+    if let Some(db) = TestDatabase::postgres() {
+        upgrade_refuses_a_nul_byte(&db.url);
+        assert_eq!(db.pg().tables(), Vec::<String>::new());
+    }
+    if let Some(db) = TestDatabase::mysql() {
+        upgrade_refuses_a_nul_byte(&db.url);
+        assert_eq!(db.mysql_conn().tables(), Vec::<String>::new());
+    }
 }
 
 #[test]
