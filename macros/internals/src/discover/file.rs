@@ -90,6 +90,18 @@ pub(crate) enum Kind {
     Other(&'static str),
 }
 
+impl Kind {
+    /// What it is, in words: `a regular file`, `a directory`, `a FIFO (named
+    /// pipe)`, …
+    fn words(self) -> &'static str {
+        match self {
+            Kind::File => "a regular file",
+            Kind::Dir => "a directory",
+            Kind::Other(what) => what,
+        }
+    }
+}
+
 /// Why the kind of an entry is not known.
 #[derive(Debug)]
 pub(crate) enum Unknown {
@@ -241,24 +253,15 @@ pub(crate) fn unreadable(shown: &str, error: &io::Error) -> Defect {
     )
 }
 
-/// The defect of something that is read as a file but is `what` (`a
-/// directory`, `a FIFO (named pipe)`, …).
-pub(crate) fn not_regular(shown: &str, what: &str) -> Defect {
+/// The defect of something read as a file whose [`kind`] is not
+/// [`Kind::File`] (callers look first): a directory, a FIFO, a socket, …
+pub(crate) fn not_a_file(shown: &str, kind: Kind) -> Defect {
     Defect::new(
         DefectKind::NotRegularFile,
-        format!("`{shown}` is {what}, not a regular file"),
+        format!("`{shown}` is {}, not a regular file", kind.words()),
         vec![shown.to_owned()],
         "replace it with a regular file: revchain reads only regular files (and follows a symbolic link to one)",
     )
-}
-
-/// The defect of something read as a file whose [`kind`] is not a file.
-pub(crate) fn not_a_file(shown: &str, kind: Kind) -> Defect {
-    match kind {
-        Kind::Dir => not_regular(shown, "a directory"),
-        Kind::Other(what) => not_regular(shown, what),
-        Kind::File => not_regular(shown, "not a regular file"),
-    }
 }
 
 /// Opens `path` for reading. On unix with `O_NONBLOCK`, so that opening a
@@ -293,7 +296,8 @@ pub(crate) fn read_text(path: &Path, shown: &str, file: TextFile) -> Result<Stri
     if meta.len() > cap {
         return Err(too_large(shown, file, Some(meta.len())));
     }
-    let mut bytes = Vec::new();
+    // At most the cap, so the size fits; a file that grows reallocates.
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or_default());
     (&mut handle)
         .take(cap + 1)
         .read_to_end(&mut bytes)
