@@ -9,7 +9,7 @@ use crate::non_empty::{NonEmpty, NonEmptyIter};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DefectKind {
-    /// The migrations directory does not exist, or cannot be read.
+    /// The migrations directory does not exist, or is not a directory.
     DirectoryNotFound,
     /// A file at the top level that is neither `HEAD` nor a `README*`.
     StrayFile,
@@ -20,10 +20,24 @@ pub enum DefectKind {
     UnexpectedFile,
     /// A revision directory without `up.sql`.
     MissingUpSql,
-    /// An SQL file that is not valid UTF-8.
+    /// A file revchain reads (`HEAD`, an SQL file, `metadata.toml`) that is
+    /// not valid UTF-8.
     NotUtf8,
-    /// A file that exists but could not be read.
+    /// A file or directory that exists but could not be read, such as one
+    /// the user running revchain has no permission to read.
     Unreadable,
+    /// Something read as a file (`HEAD`, `up.sql`, `down.sql`,
+    /// `metadata.toml`) that is not a regular file: a FIFO, a socket, a
+    /// device or a directory.
+    NotRegularFile,
+    /// A file larger than revchain reads of it (see
+    /// [`MAX_SQL_FILE_BYTES`](crate::MAX_SQL_FILE_BYTES) and its siblings).
+    FileTooLarge,
+    /// A NUL byte in a file revchain reads: no database accepts one in SQL.
+    NulByte,
+    /// A symbolic link that leads nowhere: its target does not exist, or
+    /// following it loops.
+    BrokenLink,
     /// `metadata.toml` is not valid TOML.
     MalformedMetadata,
     /// `metadata.toml` has a key revchain does not know.
@@ -71,6 +85,10 @@ impl DefectKind {
             DefectKind::MissingUpSql => "missing_up_sql",
             DefectKind::NotUtf8 => "not_utf8",
             DefectKind::Unreadable => "unreadable",
+            DefectKind::NotRegularFile => "not_regular_file",
+            DefectKind::FileTooLarge => "file_too_large",
+            DefectKind::NulByte => "nul_byte",
+            DefectKind::BrokenLink => "broken_link",
             DefectKind::MalformedMetadata => "malformed_metadata",
             DefectKind::UnknownMetadataKey => "unknown_metadata_key",
             DefectKind::InvalidMetadataValue => "invalid_metadata_value",
@@ -269,7 +287,7 @@ mod tests {
     use super::*;
 
     /// Every kind with its name in the JSON output, which must never change.
-    const NAMES: [(DefectKind, &str); 20] = [
+    const NAMES: [(DefectKind, &str); 24] = [
         (DefectKind::DirectoryNotFound, "directory_not_found"),
         (DefectKind::StrayFile, "stray_file"),
         (DefectKind::InvalidName, "invalid_name"),
@@ -290,6 +308,10 @@ mod tests {
         (DefectKind::HeadEmpty, "head_empty"),
         (DefectKind::HeadConflict, "head_conflict"),
         (DefectKind::HeadStale, "head_stale"),
+        (DefectKind::NotRegularFile, "not_regular_file"),
+        (DefectKind::FileTooLarge, "file_too_large"),
+        (DefectKind::NulByte, "nul_byte"),
+        (DefectKind::BrokenLink, "broken_link"),
     ];
 
     /// Where a kind stands in [`NAMES`]; a new kind does not compile until it
@@ -316,6 +338,10 @@ mod tests {
             DefectKind::HeadEmpty => 17,
             DefectKind::HeadConflict => 18,
             DefectKind::HeadStale => 19,
+            DefectKind::NotRegularFile => 20,
+            DefectKind::FileTooLarge => 21,
+            DefectKind::NulByte => 22,
+            DefectKind::BrokenLink => 23,
         }
     }
 

@@ -3,7 +3,8 @@
 //! `embed_revisions!` (at compile time), the `revchain` runtime and the
 //! `revchain` command all call [`load`], so a directory is judged by the same
 //! code, with the same messages, wherever it is read. This crate depends on
-//! std and a TOML parser only: no syn, no diesel.
+//! std, a TOML parser and (on unix) `libc`'s constants only: no syn, no
+//! diesel.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,6 +36,7 @@ use std::path::Path;
 
 pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_checksum};
 pub use defect::{Defect, DefectKind, Defects, DefectsIter};
+pub use discover::{MAX_HEAD_FILE_BYTES, MAX_METADATA_FILE_BYTES, MAX_SQL_FILE_BYTES, is_absent};
 pub use metadata::METADATA_KEYS;
 pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
 pub use non_empty::{NonEmpty, NonEmptyIter};

@@ -55,7 +55,7 @@ pub(crate) fn compare_with_head(
     let models = parse_str(&source, &shown).map_err(CliError::Models)?;
 
     let revisions = match &session.source {
-        Source::Dir { path, .. } if !path.exists() => &EMPTY,
+        Source::Dir { path, .. } if revchain_internals::is_absent(path) => &EMPTY,
         _ => &session.revisions()?,
     };
     let url = session.find_database_url()?;

@@ -350,7 +350,7 @@ impl<'a> Session<'a> {
             Source::Dir { path, display, .. }
                 if defects.contains(DefectKind::DirectoryNotFound)
                     && defects.len() == 1
-                    && !path.exists() =>
+                    && revchain_internals::is_absent(path) =>
             {
                 CliError::message(
                     format!("the migrations directory `{display}` does not exist"),

@@ -10,6 +10,7 @@
 mod database;
 mod embedded;
 mod failures;
+mod files;
 mod json;
 mod listing;
 mod lock;
