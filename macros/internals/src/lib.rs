@@ -22,6 +22,7 @@ pub mod chain;
 mod checksum;
 mod defect;
 mod discover;
+mod excerpt;
 mod head;
 mod metadata;
 mod naming;
@@ -35,6 +36,7 @@ use std::path::Path;
 
 pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_checksum};
 pub use defect::{Defect, DefectKind, Defects, DefectsIter};
+pub use excerpt::{MAX_SHOWN_CHARS, MAX_SHOWN_DEFECTS, excerpt};
 pub use metadata::METADATA_KEYS;
 pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
 pub use non_empty::{NonEmpty, NonEmptyIter};

@@ -181,8 +181,11 @@ impl Output {
         let prefix = paint("error:", Style::Error, self.colour_stderr);
         match error {
             CliError::Defects(defects) => defects
-                .iter()
+                .shown()
+                .0
+                .into_iter()
                 .map(|defect| format!("{prefix} {defect}"))
+                .chain(defects.more_line().map(|more| format!("{prefix} {more}")))
                 .collect::<Vec<_>>()
                 .join("\n\n"),
             CliError::Models(errors) => errors
@@ -213,6 +216,7 @@ fn error_json(error: &CliError) -> Value {
                 "message": format!("the migrations directory breaks {} rule{}", defects.len(), if defects.len() == 1 { "" } else { "s" }),
                 "causes": [],
                 "defects": defects_json(defects),
+                "more_defects": defects.shown().1,
             }
         }),
         CliError::Models(errors) => json!({
@@ -267,10 +271,14 @@ fn causes(error: &CliError, message: &str) -> Vec<String> {
     causes
 }
 
+/// The defects [`Defects::shown`](revchain_internals::Defects::shown) keeps,
+/// as JSON; `more_defects` beside them counts the rest.
 pub(crate) fn defects_json(defects: &revchain_internals::Defects) -> Value {
     Value::Array(
         defects
-            .iter()
+            .shown()
+            .0
+            .into_iter()
             .map(|defect| {
                 json!({
                     "kind": defect.kind().as_str(),
