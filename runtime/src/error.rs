@@ -284,6 +284,19 @@ pub enum Error {
         reason: String,
     },
 
+    /// The version table's name cannot be used (see
+    /// [`VersionTable`](crate::VersionTable)): refused before anything is
+    /// created.
+    #[error(
+        "the version table name `{name}` cannot be used: {reason}\n  = help: choose another name (`Migrator::version_table`, `--version-table` or `version_table` in a config file): at most 58 bytes, without `.`, whitespace at either end or control characters"
+    )]
+    VersionTableName {
+        /// The name given, cut if long.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// Another process held the migration lock for too long.
     #[error(
         "timed out after {} waiting for the migration lock, held by {}\n  = help: another process is migrating this database: wait for it, or, if it hangs, stop it (with the `table` lock, `revchain lock release` frees a lock whose holder is gone)",

@@ -38,7 +38,7 @@ impl<'r> Migrator<'r> {
             self.refuse_single_transaction(dialect, &[])?;
         }
         self.refuse_ddl_options(dialect, self.is_single_transaction())?;
-        let bk = self.bookkeeping(dialect);
+        let bk = self.bookkeeping(dialect)?;
         let operation = match direction {
             Direction::Up => "upgrade",
             Direction::Down => "downgrade",
@@ -77,7 +77,7 @@ impl<'r> Migrator<'r> {
         purge: bool,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
-        let bk = self.bookkeeping(conn.dialect());
+        let bk = self.bookkeeping(conn.dialect())?;
         self.refuse_read_only(conn, "stamp")?;
         let locked = with_lock(conn, &bk, self.lock, progress, |conn, _, _| {
             read_only_refusal(ensure_tables(conn, &bk), bk.dialect(), "stamp")?;

@@ -116,7 +116,7 @@ pub(super) fn read_row<C: MigrationConnection>(
 
 /// The log's last line, when the version row is missing.
 fn read_log_tail<C: MigrationConnection>(conn: &mut C, bk: &Bookkeeping) -> Result<Row, Error> {
-    let log = format!("{}_log", bk.version_table());
+    let log = bk.log_table();
     let reading = || format!("reading the log `{log}`");
     match conn.load_log(&bk.select_log()) {
         Ok(lines) => Ok(lines.into_iter().last().map_or(Row::Base, Row::Lost)),

@@ -21,6 +21,7 @@ mod roundtrip;
 mod targets;
 mod transactions;
 mod version_row;
+mod version_table_name;
 
 /// Writes `files` (paths relative to `dir`, with their text) into `dir`: a
 /// history made at run time.

@@ -34,7 +34,7 @@ pub(crate) struct TableLock {
 
 impl TableLock {
     pub(crate) fn new(bk: &Bookkeeping, options: LockOptions) -> Self {
-        let name = format!("{}_lock", bk.version_table());
+        let name = bk.lock_table();
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
