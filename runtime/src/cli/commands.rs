@@ -83,7 +83,7 @@ fn current_position(
     revisions: &Revisions,
 ) -> Result<Option<usize>, CliError> {
     let migrator = session.migrator(revisions);
-    let (connection, _) = session.connection()?;
+    let (connection, _) = session.reading_connection()?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
     match current {
         None => Ok(None),
@@ -190,7 +190,7 @@ fn history(session: &mut Session<'_>, args: &HistoryArgs) -> Result<(), CliError
     };
     let current = if args.indicate_current {
         let migrator = session.migrator(revisions);
-        let (connection, _) = session.connection()?;
+        let (connection, _) = session.reading_connection()?;
         let current = with_connection!(connection, |conn| migrator.current(conn))?;
         if let Some(id) = &current
             && revisions.position(id).is_none()
@@ -438,7 +438,7 @@ fn status_json(status: &Status, url: &str) -> Value {
 fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
     let migrator = session.migrator(revisions);
-    let (connection, url) = session.connection()?;
+    let (connection, url) = session.reading_connection()?;
     let status = with_connection!(connection, |conn| migrator.status(conn))?;
     let url = url.shown.clone();
     if session.output.json() {
@@ -491,7 +491,7 @@ fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError
 fn verify(session: &mut Session<'_>) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
     let migrator = session.migrator(revisions);
-    let (connection, _) = session.connection()?;
+    let (connection, _) = session.reading_connection()?;
     with_connection!(connection, |conn| migrator.verify(conn))?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
     if session.output.json() {

@@ -20,7 +20,7 @@ pub(crate) fn run(session: &mut Session<'_>, command: &LockCommand) -> Result<()
 fn status(session: &mut Session<'_>) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
     let migrator = session.migrator(revisions);
-    let (connection, _) = session.connection()?;
+    let (connection, _) = session.reading_connection()?;
     let status = with_connection!(connection, |conn| migrator.lock_status(conn))?;
     if session.output.json() {
         session.output.print_json(&status_json(&status))

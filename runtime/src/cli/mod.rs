@@ -88,6 +88,7 @@ mod revision;
 mod scratch;
 mod script;
 mod settings;
+mod sqlite_file;
 mod url;
 
 use std::ffi::OsString;
@@ -433,6 +434,21 @@ impl<'a> Session<'a> {
             }
         }
         Ok(Some(dialect))
+    }
+
+    /// The connection of a command that only reads (`current`, `history
+    /// -i`, `verify`, `show`, `lock status`), opened on first use: as
+    /// [`Self::connection`], except that a SQLite file must exist already
+    /// (see [`sqlite_file`]), so that a typo in its path is an error naming
+    /// it, not a new empty database at base.
+    fn reading_connection(&mut self) -> Result<(&mut AnyConnection, &DatabaseUrl), CliError> {
+        if self.connection.is_none() {
+            let url = self.database_url()?;
+            if url.backend == Dialect::Sqlite {
+                sqlite_file::SqliteFile::of(&url.connect).require_existing(&url.shown)?;
+            }
+        }
+        self.connection()
     }
 
     /// The connection, opened on first use, and its URL.
