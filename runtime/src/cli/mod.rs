@@ -27,7 +27,9 @@
 //!   Warnings and errors go to stderr as `warning: …` and `error: …` lines,
 //!   each error followed by its causes (`  caused by: …`).
 //! - **`--format json`** prints one JSON document on stdout and nothing on
-//!   stderr, errors included: `{"error": {"message": …, "causes": […]}}`.
+//!   stderr, errors included: `{"error": {"message": …, "help": …,
+//!   "causes": […]}}`; usage errors (exit 2), `--help` and `--version` too
+//!   (see [`usage_error`] for an application's own parser).
 //! - **Colour** only when the stream is a terminal and `NO_COLOR` is unset or
 //!   empty.
 //! - **Exit status**: 0 on success, 1 on failure, 2 on bad usage. Results
@@ -66,7 +68,13 @@
 //! }
 //!
 //! fn main() -> ExitCode {
-//!     match App::parse().command {
+//!     // Usage errors, `--help` and `--version` as `revchain` prints them:
+//!     // JSON with `--format json`.
+//!     let app = match App::try_parse() {
+//!         Ok(app) => app,
+//!         Err(error) => return revchain::cli::usage_error(&error),
+//!     };
+//!     match app.command {
 //!         AppCommand::Serve => ExitCode::SUCCESS,
 //!         AppCommand::Db(args) => revchain::cli::Embedded::new(&REVISIONS)
 //!             .default_database_url("app.db")
@@ -90,9 +98,10 @@ mod script;
 mod settings;
 mod sqlite_file;
 mod url;
+mod usage;
 
 use std::ffi::OsString;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -138,7 +147,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    match Cli::try_parse_from(args) {
+    let args: Vec<T> = args.into_iter().collect();
+    match Cli::try_parse_from(args.iter().cloned()) {
         Ok(cli) => run(
             &cli.global,
             &Defaults::default(),
@@ -148,23 +158,40 @@ where
                 Command::Db(command) => commands::run(session, command),
             },
         ),
-        Err(error) => clap_exit(&error),
+        Err(error) => usage::exit(&error, usage::requested_format(&args)),
     }
 }
 
-/// Prints a clap error, or the help or version it stands for, and returns
-/// its exit status: 2 for bad usage (on stderr, best effort), else that of
-/// writing the help or version on stdout.
-fn clap_exit(error: &clap::Error) -> ExitCode {
-    let printed = error.print();
-    if error.use_stderr() {
-        return ExitCode::from(2);
-    }
-    let printed = printed.and_then(|()| io::stdout().flush());
-    finish(
-        &Output::new(Format::Text),
-        printed.map_err(CliError::Stdout),
-    )
+/// Prints a clap error of an application that mounts [`DbArgs`], or the
+/// help or version it stands for, as the `revchain` binary prints its own,
+/// and returns the exit status: 2 for bad usage, else 0. With `--format
+/// json` among the process's arguments, it is one JSON document on stdout,
+/// like every other outcome of the `db` subcommand. Use it where clap's
+/// `parse` would print and exit:
+///
+/// ```no_run
+/// use std::process::ExitCode;
+///
+/// use clap::Parser;
+///
+/// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+///
+/// #[derive(Parser)]
+/// struct App {
+///     #[command(flatten)]
+///     db: revchain::cli::DbArgs,
+/// }
+///
+/// fn main() -> ExitCode {
+///     match App::try_parse() {
+///         Ok(app) => revchain::cli::Embedded::new(&REVISIONS).run(app.db),
+///         Err(error) => revchain::cli::usage_error(&error),
+///     }
+/// }
+/// ```
+pub fn usage_error(error: &clap::Error) -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    usage::exit(error, usage::requested_format(&args))
 }
 
 /// Runs the migration commands over an embedded chain: the `db` subcommand

@@ -207,7 +207,8 @@ impl Output {
     }
 }
 
-/// An error as JSON: `{"error": {"message": …, "causes": […]}}`, with the
+/// An error as JSON: `{"error": {"message": …, "help": …, "causes": […]}}`
+/// (`help` is `null` where there is nothing to do), with the
 /// `defects` of a chain or the `schema_errors` of a `schema.rs`.
 fn error_json(error: &CliError) -> Value {
     match error {
@@ -237,9 +238,15 @@ fn error_json(error: &CliError) -> Value {
             }
         }),
         _ => {
-            let message = error.to_string();
-            let causes = causes(error, &message);
-            json!({ "error": { "message": message, "causes": causes } })
+            let text = error.to_string();
+            let causes = causes(error, &text);
+            // What to do, in a field of its own: every message ends with
+            // it, after `\n  = help: `.
+            let (message, help) = match text.split_once("\n  = help: ") {
+                Some((message, help)) => (message, Some(help)),
+                None => (text.as_str(), None),
+            };
+            json!({ "error": { "message": message, "help": help, "causes": causes } })
         }
     }
 }
