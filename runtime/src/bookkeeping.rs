@@ -145,10 +145,15 @@ impl Bookkeeping {
         }
     }
 
-    /// The one-row lookup behind every state check.
+    /// The one-row lookup behind every state check: every row, so that a
+    /// second one (where no `CHECK` kept it out) is seen, not ignored.
     pub(crate) fn select_state(&self) -> String {
+        let integer = match self.dialect {
+            Dialect::Mysql => "SIGNED",
+            _ => "BIGINT",
+        };
         format!(
-            "SELECT revision, chain_digest, state, dirty_revision, dirty_direction FROM {} WHERE id = 1",
+            "SELECT CAST(id AS {integer}) AS id, revision, chain_digest, state, dirty_revision, dirty_direction FROM {}",
             self.version
         )
     }
@@ -220,7 +225,7 @@ impl Bookkeeping {
     /// The log, oldest first.
     pub(crate) fn select_log(&self) -> String {
         format!(
-            "SELECT revision, direction, checksum, chain_digest FROM {} ORDER BY seq",
+            "SELECT revision, direction, checksum, chain_digest, duration_us FROM {} ORDER BY seq",
             self.log
         )
     }
@@ -280,7 +285,7 @@ mod tests {
         assert!(
             bookkeeping
                 .select_state()
-                .contains("FROM \"v\"\"; DROP TABLE users; --\" WHERE")
+                .ends_with("FROM \"v\"\"; DROP TABLE users; --\"")
         );
     }
 

@@ -46,6 +46,20 @@ pub enum TargetError {
     },
 }
 
+/// The sentence of [`Error::Corrupt`]: the column and its value where one
+/// is to blame, else the table.
+fn corrupt_what(table: &str, column: Option<&str>, value: Option<&str>, reason: &str) -> String {
+    match (column, value) {
+        (Some(column), Some(value)) => {
+            format!(
+                "the column `{column}` of `{table}` holds {value}, which revchain never writes: {reason}"
+            )
+        }
+        (Some(column), None) => format!("the column `{column}` of `{table}`: {reason}"),
+        _ => format!("`{table}`: {reason}"),
+    }
+}
+
 fn list(ids: &[String]) -> String {
     ids.iter()
         .map(|id| format!("`{id}`"))
@@ -273,15 +287,26 @@ pub enum Error {
         help: String,
     },
 
-    /// The version table holds something revchain did not write.
+    /// Corrupt bookkeeping: one of revchain's own tables (the version table,
+    /// its `_log` or its `_lock`) holds what revchain never writes, such as
+    /// an unknown direction, a checksum that is not one, a dirty flag with
+    /// an odd value, several version rows, or a row missing. Told as such,
+    /// never as drift or an unknown revision.
     #[error(
-        "the version table `{table}` is corrupt: {reason}\n  = help: inspect it, then fix it with `stamp --purge <revision>`"
+        "corrupt bookkeeping: {}\n  = help: {help}",
+        corrupt_what(table, column.as_deref(), value.as_deref(), reason)
     )]
     Corrupt {
         /// The table.
         table: String,
+        /// The column holding the bad value, if one does.
+        column: Option<String>,
+        /// The bad value as shown: `` `text` `` (cut if long) or `NULL`.
+        value: Option<String>,
         /// What is wrong.
         reason: String,
+        /// What to do.
+        help: String,
     },
 
     /// The version table's name cannot be used (see

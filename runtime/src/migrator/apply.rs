@@ -360,13 +360,13 @@ impl<'r> Migrator<'r> {
             return Ok(false);
         }
         if current != planned.before() {
-            return Err(Error::Corrupt {
-                table: bk.version_table().to_owned(),
-                reason: format!(
+            return Err(super::strict::version_rows(
+                bk,
+                format!(
                     "it moved to `{}` while revchain was migrating",
                     state.revision.as_deref().unwrap_or("base")
                 ),
-            });
+            ));
         }
         Ok(true)
     }

@@ -20,6 +20,7 @@ mod plan;
 mod retry;
 mod script;
 mod state;
+mod strict;
 
 pub(crate) use adopt::diesel_version;
 pub(crate) use apply::database_message;

@@ -6,6 +6,7 @@
 
 mod adoption;
 mod concurrency;
+mod corrupt;
 mod ddl_lock;
 mod drift;
 mod failure;
