@@ -226,8 +226,9 @@ impl Migrator<'_> {
     /// as base, and a row lost while the log has lines must be refused
     /// instead (see [`read_state`](Self::read_state)). That costs two
     /// queries (the catalogue, so that a missing table fails no statement
-    /// of a caller's transaction, and the row). A read-only SQLite file is
-    /// told by the write it refuses.
+    /// of a caller's transaction, and the row). A read-only SQLite file
+    /// (or MySQL session) is told by the write it refuses, before any
+    /// revision runs.
     pub(super) fn prepare_tables<C: MigrationConnection>(
         &self,
         conn: &mut C,

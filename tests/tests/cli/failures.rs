@@ -115,3 +115,31 @@ fn a_lost_connection_is_printed_with_help() {
         run.stderr
     );
 }
+
+/// At head, a read-only database has nothing to write: `upgrade` succeeds
+/// as it does on a writable one, and `downgrade` is refused.
+#[test]
+fn upgrade_at_head_on_a_read_only_database_succeeds() {
+    let project = Project::new();
+    project
+        .run_on(&project.sqlite_url("db.sqlite"), &["upgrade"])
+        .ok();
+    let url = format!(
+        "file:{}?mode=ro",
+        project.path().join("db.sqlite").display()
+    );
+    let run = project.run_on(&url, &["upgrade"]).ok();
+    assert_eq!(
+        run.stderr,
+        format!("Nothing to upgrade: the database is at `{}`\n", crate::HEAD)
+    );
+    let json = project
+        .run_on(&url, &["upgrade", "head", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(json["steps"], serde_json::json!([]));
+    project
+        .run_on(&url, &["downgrade", "-1"])
+        .code(1)
+        .stderr_has("error: cannot `downgrade`: the SQLite file is read-only");
+}
