@@ -3,20 +3,23 @@
 
 use std::fmt;
 
+use revchain_internals::excerpt;
+
 /// A target that cannot be parsed or resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TargetError {
     /// Not of any target form.
     #[error(
-        "invalid target `{target}`: expected `head`, `base`, a revision id or a prefix of one, `+N`, `-N`, `<id>+N` or `head-N`"
+        "invalid target `{}`: expected `head`, `base`, a revision id or a prefix of one, `+N`, `-N`, `<id>+N` or `head-N`",
+        excerpt(target)
     )]
     Invalid {
         /// The text given.
         target: String,
     },
     /// No revision has this id or prefix.
-    #[error("no such revision `{target}`{}", if *short { "; a prefix needs at least four characters" } else { "" })]
+    #[error("no such revision `{}`{}", excerpt(target), if *short { "; a prefix needs at least four characters" } else { "" })]
     NoSuchRevision {
         /// The text given.
         target: String,
@@ -35,7 +38,7 @@ pub enum TargetError {
         candidates: Vec<String>,
     },
     /// A relative target goes past the root or the head.
-    #[error("relative revision `{target}` goes past the {}: only {available} revision{} {} that way", if *delta < 0 { "root" } else { "head" }, if *available == 1 { "" } else { "s" }, if *available == 1 { "lies" } else { "lie" })]
+    #[error("relative revision `{}` goes past the {}: only {available} revision{} {} that way", excerpt(target), if *delta < 0 { "root" } else { "head" }, if *available == 1 { "" } else { "s" }, if *available == 1 { "lies" } else { "lie" })]
     OutOfRange {
         /// The target as given.
         target: String,

@@ -82,7 +82,7 @@ fn current_position(
     session: &mut Session<'_>,
     revisions: &Revisions,
 ) -> Result<Option<usize>, CliError> {
-    let migrator = session.migrator(revisions);
+    let migrator = session.migrator(revisions)?;
     let (connection, _) = session.reading_connection()?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
     match current {
@@ -189,7 +189,7 @@ fn history(session: &mut Session<'_>, args: &HistoryArgs) -> Result<(), CliError
         Some(range) => history_range(session, revisions, range)?,
     };
     let current = if args.indicate_current {
-        let migrator = session.migrator(revisions);
+        let migrator = session.migrator(revisions)?;
         let (connection, _) = session.reading_connection()?;
         let current = with_connection!(connection, |conn| migrator.current(conn))?;
         if let Some(id) = &current
@@ -437,7 +437,7 @@ fn status_json(status: &Status, url: &str) -> Value {
 
 fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
+    let migrator = session.migrator(revisions)?;
     let (connection, url) = session.reading_connection()?;
     let status = with_connection!(connection, |conn| migrator.status(conn))?;
     let url = url.shown.clone();
@@ -490,7 +490,7 @@ fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError
 
 fn verify(session: &mut Session<'_>) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
+    let migrator = session.migrator(revisions)?;
     let (connection, _) = session.reading_connection()?;
     with_connection!(connection, |conn| migrator.verify(conn))?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
@@ -582,7 +582,7 @@ fn migrate(
     refuse_range(target, verb(direction))?;
     let revisions = &session.revisions()?;
     let migrator = session
-        .migrator(revisions)
+        .migrator(revisions)?
         .single_transaction(steps.single_transaction);
     let output = session.output;
     let (connection, _) = session.connection()?;
@@ -653,7 +653,7 @@ fn stamp(session: &mut Session<'_>, args: &StampArgs) -> Result<(), CliError> {
     }
     refuse_range(&args.target, "stamp")?;
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
+    let migrator = session.migrator(revisions)?;
     let output = session.output;
     let (connection, _) = session.connection()?;
     let mut progress = progress(output);

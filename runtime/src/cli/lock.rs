@@ -19,7 +19,7 @@ pub(crate) fn run(session: &mut Session<'_>, command: &LockCommand) -> Result<()
 
 fn status(session: &mut Session<'_>) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
+    let migrator = session.migrator(revisions)?;
     let (connection, _) = session.reading_connection()?;
     let status = with_connection!(connection, |conn| migrator.lock_status(conn))?;
     if session.output.json() {
@@ -31,7 +31,7 @@ fn status(session: &mut Session<'_>) -> Result<(), CliError> {
 
 fn release(session: &mut Session<'_>, args: &ReleaseArgs) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
+    let migrator = session.migrator(revisions)?;
     let (connection, _) = session.connection()?;
     let released = with_connection!(connection, |conn| migrator.release_lock(conn, args.force))?;
     let output = session.output;

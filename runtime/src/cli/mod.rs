@@ -389,8 +389,10 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// A migrator with the configured version table.
-    fn migrator<'r>(&self, revisions: &'r Revisions) -> Migrator<'r> {
+    /// A migrator with the configured version table, whose name is checked
+    /// here ([`VersionTable::new`](crate::VersionTable::new), the runtime's
+    /// one check), before any connection creates a SQLite file.
+    fn migrator<'r>(&self, revisions: &'r Revisions) -> Result<Migrator<'r>, CliError> {
         let table = self
             .settings
             .version_table
@@ -401,10 +403,10 @@ impl<'a> Session<'a> {
             .lock_timeout(self.settings.lock_timeout)
             .ddl_lock_timeout(self.settings.ddl_lock_timeout)
             .ddl_retries(self.settings.ddl_retries.unwrap_or(0));
-        match table {
-            Some(table) => migrator.version_table(table),
+        Ok(match table {
+            Some(table) => migrator.version_table(crate::VersionTable::new(table)?.name()),
             None => migrator,
-        }
+        })
     }
 
     /// The database URL, parsed; its password is hidden from all output

@@ -20,6 +20,7 @@ mod revision;
 mod schema;
 mod settings;
 mod sql;
+mod version_table;
 
 use std::path::{Path, PathBuf};
 
