@@ -94,8 +94,7 @@ crate::on_every_backend!(
 fn garbage_in_the_log(conn: &mut (impl MigrationConnection + Probe)) {
     let migrator = Migrator::new(&EXAMPLE);
     migrator.upgrade(conn, "head").unwrap();
-    let last =
-        format!("seq = (SELECT m FROM (SELECT MAX(seq) AS m FROM revchain_version_log) AS t)");
+    let last = "seq = (SELECT m FROM (SELECT MAX(seq) AS m FROM revchain_version_log) AS t)";
     let cases = [
         ("direction = 'sideways'", "direction", "`sideways`"),
         ("checksum = 'zzz'", "checksum", "`zzz`"),
