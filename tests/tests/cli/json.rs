@@ -242,3 +242,23 @@ fn runtime_errors_keep_their_help_out_of_the_message() {
         "{error}"
     );
 }
+
+/// A directory with more defects than are shown: the first 50, then how
+/// many more, as text and as JSON.
+#[test]
+fn a_long_list_of_defects_is_cut_and_counted() {
+    let project = Project::new();
+    for i in 0..70 {
+        std::fs::create_dir_all(project.migrations().join(format!("9{i:03}_broken"))).unwrap();
+    }
+    let run = project.run(&["check"]).code(1);
+    assert_eq!(run.stderr.matches("error: ").count(), 51, "{}", run.stderr);
+    let last = run.stderr.trim_end().lines().last().unwrap();
+    assert!(
+        last.starts_with("error: … and ") && last.contains(" more errors"),
+        "{last}"
+    );
+    let error = &project.run(&["check", "--format", "json"]).code(1).json()["error"];
+    assert_eq!(error["defects"].as_array().unwrap().len(), 50);
+    assert!(error["more_defects"].as_u64().unwrap() >= 20, "{error}");
+}
