@@ -10,6 +10,7 @@ use super::args::{
     UpgradeArgs,
 };
 use super::connection::with_connection;
+use super::early::check_target;
 use super::error::CliError;
 use super::output::{Output, Style};
 use crate::{Direction, Error, Progress, Report, Revision, Revisions, Status, Target};
@@ -579,8 +580,8 @@ fn migrate(
     if steps.sql {
         return super::script::migrate_sql(session, direction, target, steps.single_transaction);
     }
-    refuse_range(target, verb(direction))?;
     let revisions = &session.revisions()?;
+    check_target(target, verb(direction), revisions)?;
     let migrator = session
         .migrator(revisions)?
         .single_transaction(steps.single_transaction);
@@ -634,25 +635,12 @@ fn downgrade(session: &mut Session<'_>, args: &DowngradeArgs) -> Result<(), CliE
     migrate(session, Direction::Down, &target, &args.steps)
 }
 
-/// A range `FROM:TO` is for offline scripts only, as in Alembic.
-fn refuse_range(target: &str, command: &str) -> Result<(), CliError> {
-    match target.rsplit_once(':') {
-        None => Ok(()),
-        Some((_, to)) => Err(CliError::message(
-            format!("the range `{target}` is only allowed with `--sql`"),
-            format!(
-                "run `{command} {to}` against the database, or add `--sql` to print the script"
-            ),
-        )),
-    }
-}
-
 fn stamp(session: &mut Session<'_>, args: &StampArgs) -> Result<(), CliError> {
     if args.sql {
         return super::script::stamp_sql(session, &args.target, args.purge);
     }
-    refuse_range(&args.target, "stamp")?;
     let revisions = &session.revisions()?;
+    check_target(&args.target, "stamp", revisions)?;
     let migrator = session.migrator(revisions)?;
     let output = session.output;
     let (connection, _) = session.connection()?;

@@ -87,6 +87,7 @@ mod args;
 mod autogenerate;
 mod commands;
 pub(crate) mod connection;
+mod early;
 mod error;
 #[cfg(any(feature = "postgres", test))]
 mod keepalive;

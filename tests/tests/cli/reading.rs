@@ -127,3 +127,25 @@ fn in_memory_databases_are_read_as_before() {
     }
     assert!(!project.path().join("x").exists());
 }
+
+/// A writing command whose target is wrong whatever the database holds
+/// fails before it opens the database: no SQLite file is created.
+#[test]
+fn a_bad_target_creates_no_file() {
+    let project = Project::new();
+    let file = project.path().join("new.db");
+    let url = file.display().to_string();
+    for (command, said) in [
+        (&["upgrade", "nope"][..], "error: no such revision `nope`"),
+        (&["upgrade", "head+1"], "goes past the head"),
+        (&["downgrade", "x y"], "error: invalid target `x y`"),
+        (&["stamp", "nope"], "error: no such revision `nope`"),
+        (&["upgrade", "base:head"], "only allowed with `--sql`"),
+    ] {
+        project.run_on(&url, command).code(1).stderr_has(said);
+        assert!(!file.exists(), "{command:?} created the file");
+    }
+    // A target relative to the database's revision needs the database.
+    project.run_on(&url, &["upgrade", "+1"]).ok();
+    assert!(file.exists());
+}
