@@ -32,7 +32,8 @@ fn status(session: &mut Session<'_>) -> Result<(), CliError> {
 fn release(session: &mut Session<'_>, args: &ReleaseArgs) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
     let migrator = session.migrator(revisions)?;
-    let (connection, _) = session.connection()?;
+    // A database that does not exist holds no lock: no file is created.
+    let (connection, _) = session.reading_connection()?;
     let released = with_connection!(connection, |conn| migrator.release_lock(conn, args.force))?;
     let output = session.output;
     match released {

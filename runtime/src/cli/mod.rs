@@ -467,7 +467,8 @@ impl<'a> Session<'a> {
     }
 
     /// The connection of a command that only reads (`current`, `history
-    /// -i`, `verify`, `show`, `lock status`), opened on first use: as
+    /// -i`, `verify`, `show`, `lock status`), or that has nothing to do on a
+    /// database that does not exist (`lock release`), opened on first use: as
     /// [`Self::connection`], except that a SQLite file must exist already
     /// (see [`sqlite_file`]), so that a typo in its path is an error naming
     /// it, not a new empty database at base.

@@ -48,6 +48,15 @@ fn reading_commands_never_create_a_sqlite_file() {
         .code(1);
     run.stderr_has("does not exist");
     assert!(!file.exists());
+    // `lock release` has nothing to release there, and creates nothing.
+    project
+        .run_on(
+            &file.display().to_string(),
+            &["--lock", "table", "lock", "release", "--force"],
+        )
+        .code(1)
+        .stderr_has("does not exist");
+    assert!(!file.exists());
     // Writing commands create it, as before.
     project
         .run_on(&file.display().to_string(), &["upgrade", "+1"])
