@@ -86,6 +86,34 @@ impl SqliteFile {
     }
 }
 
+/// Refuses a SQLite file that is not a database, which SQLite opens
+/// without a word and refuses on the first read: one read of its header
+/// (`PRAGMA schema_version`), so that the error names the file instead of
+/// whatever revchain read first. An empty or new file is an empty database.
+#[cfg(feature = "sqlite")]
+pub(crate) fn require_database(
+    connection: &mut diesel::SqliteConnection,
+    shown: &str,
+) -> Result<(), CliError> {
+    use diesel::connection::SimpleConnection;
+
+    match connection.batch_execute("PRAGMA schema_version") {
+        Ok(()) => Ok(()),
+        Err(error) if error.to_string().contains("file is not a database") => {
+            Err(CliError::context(
+                format!("the SQLite file `{shown}` is not a database"),
+                Some("check the database URL: it names a file SQLite cannot read as a database (or one encrypted, or corrupt)".to_owned()),
+                error,
+            ))
+        }
+        Err(error) => Err(CliError::context(
+            format!("cannot read the SQLite database `{shown}`"),
+            None,
+            error,
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

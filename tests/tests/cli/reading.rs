@@ -96,16 +96,18 @@ fn a_file_that_is_not_a_database_is_an_error_never_base() {
     let text = "these are notes, not a SQLite database: ".repeat(10);
     std::fs::write(&file, &text).unwrap();
     let url = file.display().to_string();
-    // `lock status` of SQLite's `advisory` strategy reads nothing.
-    for command in READING.iter().filter(|command| command[0] != "lock") {
+    let said = format!("error: the SQLite file `{url}` is not a database");
+    for command in READING {
         let run = project.run_on(&url, command).code(1);
         assert_eq!(run.stdout, "", "{command:?}");
-        run.stderr_has("file is not a database");
+        run.stderr_has(&said)
+            .stderr_has("= help: check the database URL")
+            .stderr_has("caused by: file is not a database");
     }
     project
         .run_on(&url, &["upgrade", "head"])
         .code(1)
-        .stderr_has("file is not a database");
+        .stderr_has(&said);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
 }
 
