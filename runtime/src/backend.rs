@@ -20,6 +20,8 @@ impl<T: private::Connection> MigrationConnection for T {}
 /// The version row.
 #[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
 pub struct StateRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
     #[diesel(sql_type = Nullable<Text>)]
     pub revision: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -43,6 +45,8 @@ pub struct LogRow {
     pub checksum: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub chain_digest: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub duration_us: i64,
 }
 
 /// A single text column called `name`.

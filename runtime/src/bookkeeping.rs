@@ -12,6 +12,7 @@ use revchain_internals::Checksum;
 use revchain_internals::sql::Dialect;
 
 use crate::error::Direction;
+use crate::version_table::VersionTable;
 pub use revchain_internals::sql::quote_identifier;
 
 /// What the log records about a step.
@@ -61,18 +62,18 @@ pub fn quote_literal(dialect: Dialect, value: &str) -> String {
 #[derive(Clone, Debug)]
 pub(crate) struct Bookkeeping {
     dialect: Dialect,
-    version_table: String,
+    table: VersionTable,
     version: String,
     log: String,
 }
 
 impl Bookkeeping {
-    pub(crate) fn new(dialect: Dialect, version_table: &str) -> Self {
+    pub(crate) fn new(dialect: Dialect, table: &VersionTable) -> Self {
         Bookkeeping {
             dialect,
-            version: quote_identifier(dialect, version_table),
-            log: quote_identifier(dialect, &format!("{version_table}_log")),
-            version_table: version_table.to_owned(),
+            version: quote_identifier(dialect, table.name()),
+            log: quote_identifier(dialect, &table.log()),
+            table: table.clone(),
         }
     }
 
@@ -81,7 +82,17 @@ impl Bookkeeping {
     }
 
     pub(crate) fn version_table(&self) -> &str {
-        &self.version_table
+        self.table.name()
+    }
+
+    /// The log table's name, unquoted.
+    pub(crate) fn log_table(&self) -> String {
+        self.table.log()
+    }
+
+    /// The lock table's name, unquoted.
+    pub(crate) fn lock_table(&self) -> String {
+        self.table.lock()
     }
 
     pub(crate) fn literal(&self, value: &str) -> String {
@@ -134,10 +145,15 @@ impl Bookkeeping {
         }
     }
 
-    /// The one-row lookup behind every state check.
+    /// The one-row lookup behind every state check: every row, so that a
+    /// second one (where no `CHECK` kept it out) is seen, not ignored.
     pub(crate) fn select_state(&self) -> String {
+        let integer = match self.dialect {
+            Dialect::Mysql => "SIGNED",
+            _ => "BIGINT",
+        };
         format!(
-            "SELECT revision, chain_digest, state, dirty_revision, dirty_direction FROM {} WHERE id = 1",
+            "SELECT CAST(id AS {integer}) AS id, revision, chain_digest, state, dirty_revision, dirty_direction FROM {}",
             self.version
         )
     }
@@ -209,7 +225,7 @@ impl Bookkeeping {
     /// The log, oldest first.
     pub(crate) fn select_log(&self) -> String {
         format!(
-            "SELECT revision, direction, checksum, chain_digest FROM {} ORDER BY seq",
+            "SELECT revision, direction, checksum, chain_digest, duration_us FROM {} ORDER BY seq",
             self.log
         )
     }
@@ -264,11 +280,12 @@ mod tests {
 
     #[test]
     fn a_hostile_table_name_stays_one_identifier() {
-        let bookkeeping = Bookkeeping::new(Dialect::Postgres, "v\"; DROP TABLE users; --");
+        let table = VersionTable::new("v\"; DROP TABLE users; --").unwrap();
+        let bookkeeping = Bookkeeping::new(Dialect::Postgres, &table);
         assert!(
             bookkeeping
                 .select_state()
-                .contains("FROM \"v\"\"; DROP TABLE users; --\" WHERE")
+                .ends_with("FROM \"v\"\"; DROP TABLE users; --\"")
         );
     }
 

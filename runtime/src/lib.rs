@@ -42,6 +42,7 @@ mod migrator;
 mod report;
 mod revisions;
 mod target;
+mod version_table;
 
 pub use backend::MigrationConnection;
 pub use bookkeeping::{quote_identifier, quote_literal};
@@ -58,6 +59,7 @@ pub use revchain_internals::sql::Dialect;
 pub use revchain_internals::{Checksum, chain_digest, revision_checksum};
 pub use revisions::{Revision, Revisions};
 pub use target::{MIN_PREFIX_LEN, Target};
+pub use version_table::{MAX_TABLE_NAME_BYTES, VersionTable};
 
 /// Embeds a migrations directory as a [`Revisions`] chain, refusing to compile
 /// unless it is one linear chain.

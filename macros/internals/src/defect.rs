@@ -1,7 +1,9 @@
 //! What is wrong with a migrations directory, and what to do about it.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use crate::excerpt::{MAX_SENTENCE_CHARS, MAX_SHOWN_DEFECTS, cut};
 use crate::non_empty::{NonEmpty, NonEmptyIter};
 
 /// The rule a [`Defect`] breaks. One variant per rule, so that tests and tools
@@ -132,11 +134,17 @@ impl Defect {
         locations: Vec<String>,
         help: impl Into<String>,
     ) -> Self {
+        // A safety net behind `excerpt`: no sentence grows without bound,
+        // whatever it echoes.
+        let sentence = |text: String| match cut(&text, MAX_SENTENCE_CHARS) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(cut) => cut,
+        };
         Defect {
             kind,
-            summary: summary.into(),
+            summary: sentence(summary.into()),
             locations,
-            help: help.into(),
+            help: sentence(help.into()),
         }
     }
 
@@ -217,6 +225,41 @@ impl Defects {
         self.0.is_empty()
     }
 
+    /// The defects to print: the first [`MAX_SHOWN_DEFECTS`], and how many
+    /// more there are, which every tool says instead of printing them.
+    ///
+    /// ```
+    /// use revchain_internals::{Defects, MAX_SHOWN_DEFECTS};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("revchain-shown-{}", std::process::id()));
+    /// for i in 0..60 {
+    ///     std::fs::create_dir_all(dir.join(format!("{i}_x"))).unwrap();
+    /// }
+    /// let defects = revchain_internals::load(&dir, "migrations").unwrap_err();
+    /// let (shown, more) = defects.shown();
+    /// assert_eq!(shown.len(), MAX_SHOWN_DEFECTS);
+    /// assert_eq!(shown.len() + more, defects.len());
+    /// assert!(defects.to_string().contains(&format!("… and {more} more errors")));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn shown(&self) -> (Vec<&Defect>, usize) {
+        let shown: Vec<&Defect> = self.iter().take(MAX_SHOWN_DEFECTS).collect();
+        let more = self.len() - shown.len();
+        (shown, more)
+    }
+
+    /// `… and N more errors`, the line that stands for the defects
+    /// [`shown`](Self::shown) leaves out; `None` when it leaves none out.
+    pub fn more_line(&self) -> Option<String> {
+        let (_, more) = self.shown();
+        (more > 0).then(|| {
+            format!(
+                "… and {more} more error{} (fix these first, then run again)",
+                if more == 1 { "" } else { "s" }
+            )
+        })
+    }
+
     /// Whether any defect breaks the given rule.
     pub fn contains(&self, kind: DefectKind) -> bool {
         self.iter().any(|defect| defect.kind == kind)
@@ -270,11 +313,15 @@ impl IntoIterator for Defects {
 
 impl fmt::Display for Defects {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, defect) in self.iter().enumerate() {
+        let (shown, _) = self.shown();
+        for (i, defect) in shown.into_iter().enumerate() {
             if i > 0 {
                 f.write_str("\n\n")?;
             }
             write!(f, "error: {defect}")?;
+        }
+        if let Some(more) = self.more_line() {
+            write!(f, "\n\nerror: {more}")?;
         }
         Ok(())
     }

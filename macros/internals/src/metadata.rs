@@ -3,6 +3,7 @@
 use toml::de::{DeTable, DeValue};
 
 use crate::defect::{Defect, DefectKind, Defects};
+use crate::excerpt::excerpt;
 use crate::naming::validate_id;
 use crate::suggest::closest;
 
@@ -89,7 +90,7 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Defects> {
                 };
                 defects.push(Defect::new(
                     DefectKind::UnknownMetadataKey,
-                    format!("unknown key `{unknown}` in `{path}`"),
+                    format!("unknown key `{}` in `{path}`", excerpt(unknown)),
                     vec![at],
                     help,
                 ));

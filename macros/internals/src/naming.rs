@@ -1,5 +1,7 @@
 //! What a revision id and a revision directory name may look like.
 
+use crate::excerpt::excerpt;
+
 /// The longest id accepted: the width of diesel's
 /// `__diesel_schema_migrations.version` column, so that every revision can
 /// also be recorded there.
@@ -25,14 +27,16 @@ pub fn validate_id(id: &str) -> Result<(), String> {
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
     {
         return Err(format!(
-            "the id `{id}` contains {}, but only letters, digits and `-` are allowed",
+            "the id `{}` contains {}, but only letters, digits and `-` are allowed",
+            excerpt(id),
             describe_char(bad)
         ));
     }
     if id.len() > MAX_ID_LEN {
         return Err(format!(
-            "the id `{id}` is {} characters long, more than the {MAX_ID_LEN} allowed",
-            id.len()
+            "the id `{}` is {} characters long, more than the {MAX_ID_LEN} allowed",
+            excerpt(id),
+            id.chars().count()
         ));
     }
     Ok(())
@@ -53,13 +57,15 @@ pub fn validate_id(id: &str) -> Result<(), String> {
 pub fn split_directory_name(name: &str) -> Result<(&str, &str), String> {
     let Some((id, slug)) = name.split_once('_') else {
         return Err(format!(
-            "`{name}` has no `_`: a revision directory is named `<id>_<slug>`"
+            "`{}` has no `_`: a revision directory is named `<id>_<slug>`",
+            excerpt(name)
         ));
     };
     validate_id(id)?;
     if slug.is_empty() {
         return Err(format!(
-            "`{name}` has an empty slug: a revision directory is named `<id>_<slug>`"
+            "`{}` has an empty slug: a revision directory is named `<id>_<slug>`",
+            excerpt(name)
         ));
     }
     if let Some(bad) = slug
@@ -67,7 +73,8 @@ pub fn split_directory_name(name: &str) -> Result<(&str, &str), String> {
         .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\'))
     {
         return Err(format!(
-            "the slug of `{name}` contains {}, which cannot be part of a slug",
+            "the slug of `{}` contains {}, which cannot be part of a slug",
+            excerpt(name),
             describe_char(bad)
         ));
     }

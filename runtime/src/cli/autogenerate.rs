@@ -64,7 +64,7 @@ pub(crate) fn compare_with_head(
     // The scratch database is this process's own: nothing else holds its
     // tables, and SQLite refuses the DDL lock options.
     let migrator = session
-        .migrator(revisions)
+        .migrator(revisions)?
         .ddl_lock_timeout(None)
         .ddl_retries(0);
     let version_table = migrator.version_table_name().to_owned();

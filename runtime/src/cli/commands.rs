@@ -10,6 +10,7 @@ use super::args::{
     UpgradeArgs,
 };
 use super::connection::with_connection;
+use super::early::check_target;
 use super::error::CliError;
 use super::output::{Output, Style};
 use crate::{Direction, Error, Progress, Report, Revision, Revisions, Status, Target};
@@ -82,8 +83,8 @@ fn current_position(
     session: &mut Session<'_>,
     revisions: &Revisions,
 ) -> Result<Option<usize>, CliError> {
-    let migrator = session.migrator(revisions);
-    let (connection, _) = session.connection()?;
+    let migrator = session.migrator(revisions)?;
+    let (connection, _) = session.reading_connection()?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
     match current {
         None => Ok(None),
@@ -189,8 +190,8 @@ fn history(session: &mut Session<'_>, args: &HistoryArgs) -> Result<(), CliError
         Some(range) => history_range(session, revisions, range)?,
     };
     let current = if args.indicate_current {
-        let migrator = session.migrator(revisions);
-        let (connection, _) = session.connection()?;
+        let migrator = session.migrator(revisions)?;
+        let (connection, _) = session.reading_connection()?;
         let current = with_connection!(connection, |conn| migrator.current(conn))?;
         if let Some(id) = &current
             && revisions.position(id).is_none()
@@ -437,8 +438,8 @@ fn status_json(status: &Status, url: &str) -> Value {
 
 fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
-    let (connection, url) = session.connection()?;
+    let migrator = session.migrator(revisions)?;
+    let (connection, url) = session.reading_connection()?;
     let status = with_connection!(connection, |conn| migrator.status(conn))?;
     let url = url.shown.clone();
     if session.output.json() {
@@ -490,8 +491,8 @@ fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError
 
 fn verify(session: &mut Session<'_>) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
-    let (connection, _) = session.connection()?;
+    let migrator = session.migrator(revisions)?;
+    let (connection, _) = session.reading_connection()?;
     with_connection!(connection, |conn| migrator.verify(conn))?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
     if session.output.json() {
@@ -579,10 +580,10 @@ fn migrate(
     if steps.sql {
         return super::script::migrate_sql(session, direction, target, steps.single_transaction);
     }
-    refuse_range(target, verb(direction))?;
     let revisions = &session.revisions()?;
+    check_target(target, verb(direction), revisions)?;
     let migrator = session
-        .migrator(revisions)
+        .migrator(revisions)?
         .single_transaction(steps.single_transaction);
     let output = session.output;
     let (connection, _) = session.connection()?;
@@ -634,26 +635,13 @@ fn downgrade(session: &mut Session<'_>, args: &DowngradeArgs) -> Result<(), CliE
     migrate(session, Direction::Down, &target, &args.steps)
 }
 
-/// A range `FROM:TO` is for offline scripts only, as in Alembic.
-fn refuse_range(target: &str, command: &str) -> Result<(), CliError> {
-    match target.rsplit_once(':') {
-        None => Ok(()),
-        Some((_, to)) => Err(CliError::message(
-            format!("the range `{target}` is only allowed with `--sql`"),
-            format!(
-                "run `{command} {to}` against the database, or add `--sql` to print the script"
-            ),
-        )),
-    }
-}
-
 fn stamp(session: &mut Session<'_>, args: &StampArgs) -> Result<(), CliError> {
     if args.sql {
         return super::script::stamp_sql(session, &args.target, args.purge);
     }
-    refuse_range(&args.target, "stamp")?;
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
+    check_target(&args.target, "stamp", revisions)?;
+    let migrator = session.migrator(revisions)?;
     let output = session.output;
     let (connection, _) = session.connection()?;
     let mut progress = progress(output);

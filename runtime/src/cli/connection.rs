@@ -37,7 +37,9 @@ impl AnyConnection {
             Dialect::Sqlite => {
                 #[cfg(feature = "sqlite")]
                 {
-                    establish(url).map(AnyConnection::Sqlite)
+                    let mut connection: diesel::SqliteConnection = establish(url)?;
+                    super::sqlite_file::require_database(&mut connection, &url.shown)?;
+                    Ok(AnyConnection::Sqlite(connection))
                 }
                 #[cfg(not(feature = "sqlite"))]
                 {

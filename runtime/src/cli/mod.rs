@@ -27,7 +27,9 @@
 //!   Warnings and errors go to stderr as `warning: …` and `error: …` lines,
 //!   each error followed by its causes (`  caused by: …`).
 //! - **`--format json`** prints one JSON document on stdout and nothing on
-//!   stderr, errors included: `{"error": {"message": …, "causes": […]}}`.
+//!   stderr, errors included: `{"error": {"message": …, "help": …,
+//!   "causes": […]}}`; usage errors (exit 2), `--help` and `--version` too
+//!   (see [`usage_error`] for an application's own parser).
 //! - **Colour** only when the stream is a terminal and `NO_COLOR` is unset or
 //!   empty.
 //! - **Exit status**: 0 on success, 1 on failure, 2 on bad usage. Results
@@ -66,7 +68,13 @@
 //! }
 //!
 //! fn main() -> ExitCode {
-//!     match App::parse().command {
+//!     // Usage errors, `--help` and `--version` as `revchain` prints them:
+//!     // JSON with `--format json`.
+//!     let app = match App::try_parse() {
+//!         Ok(app) => app,
+//!         Err(error) => return revchain::cli::usage_error(&error),
+//!     };
+//!     match app.command {
 //!         AppCommand::Serve => ExitCode::SUCCESS,
 //!         AppCommand::Db(args) => revchain::cli::Embedded::new(&REVISIONS)
 //!             .default_database_url("app.db")
@@ -79,6 +87,7 @@ mod args;
 mod autogenerate;
 mod commands;
 pub(crate) mod connection;
+mod early;
 mod error;
 #[cfg(any(feature = "postgres", test))]
 mod keepalive;
@@ -88,10 +97,12 @@ mod revision;
 mod scratch;
 mod script;
 mod settings;
+mod sqlite_file;
 mod url;
+mod usage;
 
 use std::ffi::OsString;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -137,7 +148,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    match Cli::try_parse_from(args) {
+    let args: Vec<T> = args.into_iter().collect();
+    match Cli::try_parse_from(args.iter().cloned()) {
         Ok(cli) => run(
             &cli.global,
             &Defaults::default(),
@@ -147,23 +159,40 @@ where
                 Command::Db(command) => commands::run(session, command),
             },
         ),
-        Err(error) => clap_exit(&error),
+        Err(error) => usage::exit(&error, usage::requested_format(&args)),
     }
 }
 
-/// Prints a clap error, or the help or version it stands for, and returns
-/// its exit status: 2 for bad usage (on stderr, best effort), else that of
-/// writing the help or version on stdout.
-fn clap_exit(error: &clap::Error) -> ExitCode {
-    let printed = error.print();
-    if error.use_stderr() {
-        return ExitCode::from(2);
-    }
-    let printed = printed.and_then(|()| io::stdout().flush());
-    finish(
-        &Output::new(Format::Text),
-        printed.map_err(CliError::Stdout),
-    )
+/// Prints a clap error of an application that mounts [`DbArgs`], or the
+/// help or version it stands for, as the `revchain` binary prints its own,
+/// and returns the exit status: 2 for bad usage, else 0. With `--format
+/// json` among the process's arguments, it is one JSON document on stdout,
+/// like every other outcome of the `db` subcommand. Use it where clap's
+/// `parse` would print and exit:
+///
+/// ```no_run
+/// use std::process::ExitCode;
+///
+/// use clap::Parser;
+///
+/// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+///
+/// #[derive(Parser)]
+/// struct App {
+///     #[command(flatten)]
+///     db: revchain::cli::DbArgs,
+/// }
+///
+/// fn main() -> ExitCode {
+///     match App::try_parse() {
+///         Ok(app) => revchain::cli::Embedded::new(&REVISIONS).run(app.db),
+///         Err(error) => revchain::cli::usage_error(&error),
+///     }
+/// }
+/// ```
+pub fn usage_error(error: &clap::Error) -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    usage::exit(error, usage::requested_format(&args))
 }
 
 /// Runs the migration commands over an embedded chain: the `db` subcommand
@@ -361,8 +390,10 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// A migrator with the configured version table.
-    fn migrator<'r>(&self, revisions: &'r Revisions) -> Migrator<'r> {
+    /// A migrator with the configured version table, whose name is checked
+    /// here ([`VersionTable::new`](crate::VersionTable::new), the runtime's
+    /// one check), before any connection creates a SQLite file.
+    fn migrator<'r>(&self, revisions: &'r Revisions) -> Result<Migrator<'r>, CliError> {
         let table = self
             .settings
             .version_table
@@ -373,10 +404,10 @@ impl<'a> Session<'a> {
             .lock_timeout(self.settings.lock_timeout)
             .ddl_lock_timeout(self.settings.ddl_lock_timeout)
             .ddl_retries(self.settings.ddl_retries.unwrap_or(0));
-        match table {
-            Some(table) => migrator.version_table(table),
+        Ok(match table {
+            Some(table) => migrator.version_table(crate::VersionTable::new(table)?.name()),
             None => migrator,
-        }
+        })
     }
 
     /// The database URL, parsed; its password is hidden from all output
@@ -433,6 +464,22 @@ impl<'a> Session<'a> {
             }
         }
         Ok(Some(dialect))
+    }
+
+    /// The connection of a command that only reads (`current`, `history
+    /// -i`, `verify`, `show`, `lock status`), or that has nothing to do on a
+    /// database that does not exist (`lock release`), opened on first use: as
+    /// [`Self::connection`], except that a SQLite file must exist already
+    /// (see [`sqlite_file`]), so that a typo in its path is an error naming
+    /// it, not a new empty database at base.
+    fn reading_connection(&mut self) -> Result<(&mut AnyConnection, &DatabaseUrl), CliError> {
+        if self.connection.is_none() {
+            let url = self.database_url()?;
+            if url.backend == Dialect::Sqlite {
+                sqlite_file::SqliteFile::of(&url.connect).require_existing(&url.shown)?;
+            }
+        }
+        self.connection()
     }
 
     /// The connection, opened on first use, and its URL.

@@ -181,8 +181,11 @@ impl Output {
         let prefix = paint("error:", Style::Error, self.colour_stderr);
         match error {
             CliError::Defects(defects) => defects
-                .iter()
+                .shown()
+                .0
+                .into_iter()
                 .map(|defect| format!("{prefix} {defect}"))
+                .chain(defects.more_line().map(|more| format!("{prefix} {more}")))
                 .collect::<Vec<_>>()
                 .join("\n\n"),
             CliError::Models(errors) => errors
@@ -204,7 +207,8 @@ impl Output {
     }
 }
 
-/// An error as JSON: `{"error": {"message": …, "causes": […]}}`, with the
+/// An error as JSON: `{"error": {"message": …, "help": …, "causes": […]}}`
+/// (`help` is `null` where there is nothing to do), with the
 /// `defects` of a chain or the `schema_errors` of a `schema.rs`.
 fn error_json(error: &CliError) -> Value {
     match error {
@@ -213,6 +217,7 @@ fn error_json(error: &CliError) -> Value {
                 "message": format!("the migrations directory breaks {} rule{}", defects.len(), if defects.len() == 1 { "" } else { "s" }),
                 "causes": [],
                 "defects": defects_json(defects),
+                "more_defects": defects.shown().1,
             }
         }),
         CliError::Models(errors) => json!({
@@ -233,9 +238,15 @@ fn error_json(error: &CliError) -> Value {
             }
         }),
         _ => {
-            let message = error.to_string();
-            let causes = causes(error, &message);
-            json!({ "error": { "message": message, "causes": causes } })
+            let text = error.to_string();
+            let causes = causes(error, &text);
+            // What to do, in a field of its own: every message ends with
+            // it, after `\n  = help: `.
+            let (message, help) = match text.split_once("\n  = help: ") {
+                Some((message, help)) => (message, Some(help)),
+                None => (text.as_str(), None),
+            };
+            json!({ "error": { "message": message, "help": help, "causes": causes } })
         }
     }
 }
@@ -267,10 +278,14 @@ fn causes(error: &CliError, message: &str) -> Vec<String> {
     causes
 }
 
+/// The defects [`Defects::shown`](revchain_internals::Defects::shown) keeps,
+/// as JSON; `more_defects` beside them counts the rest.
 pub(crate) fn defects_json(defects: &revchain_internals::Defects) -> Value {
     Value::Array(
         defects
-            .iter()
+            .shown()
+            .0
+            .into_iter()
             .map(|defect| {
                 json!({
                     "kind": defect.kind().as_str(),

@@ -40,6 +40,7 @@ impl<'r> Migrator<'r> {
         let log = conn
             .load_log(&bk.select_log())
             .context(|| "reading the log".to_owned())?;
+        let log = super::strict::log(bk, log)?;
         if !log.is_empty() {
             // revchain managed this database before and took it back to base.
             return Ok(Vec::new());

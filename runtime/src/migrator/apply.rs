@@ -38,12 +38,14 @@ impl<'r> Migrator<'r> {
             self.refuse_single_transaction(dialect, &[])?;
         }
         self.refuse_ddl_options(dialect, self.is_single_transaction())?;
-        let bk = self.bookkeeping(dialect);
+        let bk = self.bookkeeping(dialect)?;
         let operation = match direction {
             Direction::Up => "upgrade",
             Direction::Down => "downgrade",
         };
-        self.refuse_read_only(conn, operation)?;
+        if let Err(refusal) = self.refuse_read_only(conn, operation) {
+            return self.nothing_to_do(conn, &bk, target, refusal);
+        }
         let locked = with_lock(conn, &bk, self.lock, progress, |conn, held, progress| {
             let mut state = self.prepare_tables(conn, &bk, operation)?;
             let adopted = if direction == Direction::Up {
@@ -66,7 +68,42 @@ impl<'r> Migrator<'r> {
             })
         });
         // A SQLite file opened read-only refuses the lock table's first write.
-        read_only_refusal(locked, dialect, operation)
+        match read_only_refusal(locked, dialect, operation) {
+            Err(refusal @ Error::ReadOnly { .. }) => self.nothing_to_do(conn, &bk, target, refusal),
+            other => other,
+        }
+    }
+
+    /// On a database that refused to be written (`refusal`): an empty
+    /// report when the database is clean, undrifted and already at
+    /// `target`, since nothing needs writing (`upgrade head` at head on a
+    /// replica succeeds); else `refusal`, unless reading the state found a
+    /// truer error (an unknown revision, drift, corrupt bookkeeping).
+    fn nothing_to_do<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        bk: &Bookkeeping,
+        target: &Target,
+        refusal: Error,
+    ) -> Result<Report, Error> {
+        if !matches!(refusal, Error::ReadOnly { .. }) {
+            return Err(refusal);
+        }
+        let state = self.read_state(conn, bk)?.unwrap_or_default();
+        if state.dirty.is_some() {
+            return Err(refusal);
+        }
+        let current = state.position(self.revisions())?;
+        self.check_drift(conn, bk, &state, current)?;
+        if target.resolve(self.revisions(), current)? != current {
+            return Err(refusal);
+        }
+        Ok(Report {
+            from: state.revision.clone(),
+            to: state.revision,
+            steps: Vec::new(),
+            adopted: Vec::new(),
+        })
     }
 
     /// `stamp` to `target`, online.
@@ -77,7 +114,7 @@ impl<'r> Migrator<'r> {
         purge: bool,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
-        let bk = self.bookkeeping(conn.dialect());
+        let bk = self.bookkeeping(conn.dialect())?;
         self.refuse_read_only(conn, "stamp")?;
         let locked = with_lock(conn, &bk, self.lock, progress, |conn, _, _| {
             read_only_refusal(ensure_tables(conn, &bk), bk.dialect(), "stamp")?;
@@ -360,13 +397,13 @@ impl<'r> Migrator<'r> {
             return Ok(false);
         }
         if current != planned.before() {
-            return Err(Error::Corrupt {
-                table: bk.version_table().to_owned(),
-                reason: format!(
+            return Err(super::strict::version_rows(
+                bk,
+                format!(
                     "it moved to `{}` while revchain was migrating",
                     state.revision.as_deref().unwrap_or("base")
                 ),
-            });
+            ));
         }
         Ok(true)
     }

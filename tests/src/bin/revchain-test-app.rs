@@ -22,7 +22,11 @@ enum AppCommand {
 }
 
 fn main() -> ExitCode {
-    match App::parse().command {
+    let app = match App::try_parse() {
+        Ok(app) => app,
+        Err(error) => return revchain::cli::usage_error(&error),
+    };
+    match app.command {
         AppCommand::Db(args) => revchain::cli::Embedded::new(&revchain_tests::EXAMPLE).run(args),
     }
 }

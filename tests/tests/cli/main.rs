@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod corrupt;
 mod database;
 mod embedded;
 mod failures;
@@ -15,10 +16,12 @@ mod json;
 mod listing;
 mod lock;
 mod output;
+mod reading;
 mod revision;
 mod schema;
 mod settings;
 mod sql;
+mod version_table;
 
 use std::path::{Path, PathBuf};
 

@@ -6,6 +6,7 @@
 
 mod adoption;
 mod concurrency;
+mod corrupt;
 mod ddl_lock;
 mod drift;
 mod failure;
@@ -21,6 +22,7 @@ mod roundtrip;
 mod targets;
 mod transactions;
 mod version_row;
+mod version_table_name;
 
 /// Writes `files` (paths relative to `dir`, with their text) into `dir`: a
 /// history made at run time.
