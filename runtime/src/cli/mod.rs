@@ -80,6 +80,7 @@ mod autogenerate;
 mod commands;
 pub(crate) mod connection;
 mod error;
+mod import;
 #[cfg(any(feature = "postgres", test))]
 mod keepalive;
 mod lock;
@@ -100,8 +101,8 @@ use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
     CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs,
-    UpgradeArgs,
+    HistoryArgs, ImportArgs, ImportTool, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs,
+    StampArgs, StepsArgs, UpgradeArgs,
 };
 pub use url::redact_url;
 
@@ -144,6 +145,7 @@ where
             |settings| Source::dir(cli.dir.as_deref(), settings),
             |session| match &cli.command {
                 Command::Revision(args) => revision::revision(session, args),
+                Command::Import(args) => import::import(session, args),
                 Command::Db(command) => commands::run(session, command),
             },
         ),

@@ -14,10 +14,7 @@ use crate::error::{Context, Error};
 /// The name of diesel_migrations' table.
 const DIESEL_TABLE: &str = "__diesel_schema_migrations";
 
-/// The version diesel_migrations records for a revision: its id without `-`.
-pub(crate) fn diesel_version(id: &str) -> String {
-    id.replace('-', "")
-}
+pub(crate) use revchain_internals::diesel_version;
 
 impl<'r> Migrator<'r> {
     /// Counts the revisions diesel_migrations recorded as applied, the first
