@@ -231,6 +231,12 @@ pub mod fixtures {
     pub static REALWORLD_MYSQL: Revisions =
         revchain::embed_revisions!("fixtures/realworld_mysql/migrations");
 
+    /// `revchain import --from diesel` of `fixtures/import/diesel`: every
+    /// version format diesel wrote, its initial-setup root, a name with a
+    /// space (renamed), revisions without `down.sql`, `run_in_transaction`.
+    pub static IMPORTED_DIESEL: Revisions =
+        revchain::embed_revisions!("fixtures/import/diesel_imported/migrations");
+
     /// `b`, then `a`: ids that sort against the chain's order.
     pub static UNSORTED: Revisions = revchain::embed_revisions!("fixtures/unsorted/migrations");
 

@@ -9,6 +9,7 @@ mod concurrency;
 mod ddl_lock;
 mod drift;
 mod failure;
+mod import;
 mod kill;
 mod lock_commands;
 mod locks;

@@ -181,6 +181,12 @@ pub(crate) fn import(session: &mut Session<'_>, args: &ImportArgs) -> Result<(),
             "pass the directory that holds the other tool's migrations",
         ));
     }
+    if args.source.join("HEAD").exists() {
+        return Err(CliError::message(
+            format!("`{source_display}` already holds a revchain history: it has a `HEAD` file"),
+            "there is nothing to import; run `revchain check` on it instead",
+        ));
+    }
     let in_place = same_directory(&args.source, &target);
     if in_place && args.from != ImportTool::Diesel {
         return Err(CliError::message(
