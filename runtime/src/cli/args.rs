@@ -68,6 +68,13 @@ pub struct GlobalArgs {
     /// `ddl_retries` of the config files, else 0]
     #[arg(long, global = true, value_name = "N")]
     pub ddl_retries: Option<u32>,
+
+    /// SQL run on every connection revchain opens, before anything else,
+    /// such as `SET FOREIGN_KEY_CHECKS = 0`; repeat it for several
+    /// statements. They run after the application's (`Embedded::init_sql`)
+    /// and the config files' (`init_sql`)
+    #[arg(long = "init-sql", global = true, value_name = "SQL")]
+    pub init_sql: Vec<String>,
 }
 
 /// `--lock`: the possible values in `--help`, read by [`LockStrategy`]'s

@@ -11,6 +11,7 @@ mod database;
 mod embedded;
 mod failures;
 mod import;
+mod init_sql;
 mod json;
 mod listing;
 mod lock;
@@ -175,9 +176,12 @@ impl Project {
 
     /// Runs the application's `db ARGS` here.
     pub fn app(&self, args: &[&str]) -> Run {
-        run(clean(env!("CARGO_BIN_EXE_revchain-test-app"), self.path())
-            .arg("db")
-            .args(args))
+        run(self.app_command().arg("db").args(args))
+    }
+
+    /// The application, to run here.
+    pub fn app_command(&self) -> assert_cmd::Command {
+        clean(env!("CARGO_BIN_EXE_revchain-test-app"), self.path())
     }
 
     /// Adds a revision directory to `migrations/`.
