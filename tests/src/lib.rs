@@ -237,6 +237,16 @@ pub mod fixtures {
     pub static IMPORTED_DIESEL: Revisions =
         revchain::embed_revisions!("fixtures/import/diesel_imported/migrations");
 
+    /// `revchain import --from sqlx` of `fixtures/import/sqlx`: a reversible
+    /// pair, a simple file, a description with a space (renamed).
+    pub static IMPORTED_SQLX: Revisions =
+        revchain::embed_revisions!("fixtures/import/sqlx_imported/migrations");
+
+    /// `revchain import --from refinery` of `fixtures/import/refinery`:
+    /// versions 1, 2 and 10 (in a subdirectory).
+    pub static IMPORTED_REFINERY: Revisions =
+        revchain::embed_revisions!("fixtures/import/refinery_imported/migrations");
+
     /// `b`, then `a`: ids that sort against the chain's order.
     pub static UNSORTED: Revisions = revchain::embed_revisions!("fixtures/unsorted/migrations");
 

@@ -290,3 +290,20 @@ fn a_refinery_layout_imports_and_unversioned_files_are_refused() {
         .stderr_has("`refinery/U3__seed.sql` is an unversioned refinery migration");
     assert!(!project.path().join("other").exists());
 }
+
+#[test]
+fn the_sqlx_and_refinery_fixtures_import_as_committed() {
+    for tool in ["sqlx", "refinery"] {
+        let project = Project::empty();
+        copy_dir(
+            &fixture(&format!("{tool}/migrations")),
+            &project.path().join(tool),
+        );
+        project.run(&["import", "--from", tool, tool]).ok();
+        assert_eq!(
+            files_under(&project.migrations()),
+            files_under(&fixture(&format!("{tool}_imported/migrations"))),
+            "{tool}"
+        );
+    }
+}

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod adoption;
+mod adoption_foreign;
 mod concurrency;
 mod ddl_lock;
 mod drift;
