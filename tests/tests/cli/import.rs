@@ -307,3 +307,41 @@ fn the_sqlx_and_refinery_fixtures_import_as_committed() {
         );
     }
 }
+
+/// `run_in_transaction = false` with `CREATE INDEX CONCURRENTLY`, which
+/// PostgreSQL refuses inside a transaction (and only PostgreSQL has): the
+/// import keeps the flag, so `upgrade` applies it as diesel does.
+#[test]
+fn create_index_concurrently_outside_a_transaction_is_kept_postgres() {
+    use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+
+    let (Some(revchain), Some(diesel)) = (
+        revchain_tests::TestDatabase::postgres(),
+        revchain_tests::TestDatabase::postgres(),
+    ) else {
+        return;
+    };
+    let project = Project::empty();
+    let original = fixture("diesel_postgres_concurrently/migrations");
+    copy_dir(&original, &project.path().join("diesel"));
+    project
+        .run(&["import", "--from", "diesel", "diesel"])
+        .ok()
+        .stdout_has("renamed from `2024-02-01-000000-0000_index events`");
+    project.run_on(&revchain.url, &["upgrade", "head"]).ok();
+
+    let mut conn = diesel.pg();
+    conn.run_pending_migrations(FileBasedMigrations::from_path(&original).unwrap())
+        .unwrap();
+    let expected = revchain_schema::introspect(&mut conn, "revchain_version").unwrap();
+    let actual = revchain_schema::introspect(&mut revchain.pg(), "revchain_version").unwrap();
+    assert_eq!(actual, expected);
+
+    drop(conn);
+    project
+        .run_on(&diesel.url, &["upgrade", "head"])
+        .ok()
+        .stderr_has("Adopted 2 revisions")
+        .stderr_has("Nothing to upgrade");
+    project.run_on(&diesel.url, &["verify"]).ok();
+}

@@ -52,6 +52,15 @@ fn a_mysql_history_with_a_forward_reference_applies_with_init_sql_as_diesel_does
     let actual = introspect(&mut revchain.mysql_conn(), "revchain_version").unwrap();
     assert_eq!(actual, expected);
     assert!(expected.table("posts").is_some());
+
+    // The database diesel migrated is adopted: nothing runs again.
+    drop(conn);
+    project
+        .run_on(&diesel.url, &["--init-sql", FK_OFF, "upgrade", "head"])
+        .ok()
+        .stderr_has("Adopted 2 revisions that diesel_migrations, sqlx or refinery applied, up to `2020-01-02-000000`")
+        .stderr_has("Nothing to upgrade");
+    project.run_on(&diesel.url, &["verify"]).ok();
 }
 
 #[test]
