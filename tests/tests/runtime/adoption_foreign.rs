@@ -245,3 +245,70 @@ fn refuses_a_database_two_tools_migrated() {
         .unwrap_err();
     assert!(error.to_string().contains("more than one tool"), "{error}");
 }
+
+/// The imported histories give the schema the tools give on their own
+/// directories.
+fn same_schema<C>(mut tool: C, mut revchain: C, dialect: Dialect)
+where
+    C: Probe + revchain::MigrationConnection + revchain_schema::Introspect,
+{
+    for (migrate, revisions) in [(0, &IMPORTED_SQLX), (1, &IMPORTED_REFINERY)] {
+        if migrate == 0 {
+            sqlx_migrate(&mut tool, dialect, 3);
+        } else {
+            tool.run("DROP TABLE posts");
+            tool.run("DROP TABLE users");
+            revchain.run("DROP TABLE posts");
+            revchain.run("DROP TABLE users");
+            revchain.run("DROP TABLE revchain_version");
+            revchain.run("DROP TABLE revchain_version_log");
+            refinery_migrate(&mut tool, 3);
+        }
+        Migrator::new(revisions)
+            .upgrade(&mut revchain, "head")
+            .unwrap();
+        let expected = revchain_schema::introspect(&mut tool, "revchain_version").unwrap();
+        let actual = revchain_schema::introspect(&mut revchain, "revchain_version").unwrap();
+        let tables = |schema: &revchain_schema::Schema| {
+            schema
+                .tables
+                .iter()
+                .filter(|t| !t.name.starts_with("_sqlx") && !t.name.starts_with("refinery"))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(tables(&actual), tables(&expected));
+        assert!(expected.table("users").is_some());
+    }
+}
+
+#[test]
+fn imported_sqlx_and_refinery_histories_give_the_tools_schema_sqlite() {
+    let (a, b) = (
+        revchain_tests::TestSqlite::new(),
+        revchain_tests::TestSqlite::new(),
+    );
+    same_schema(a.conn(), b.conn(), Dialect::Sqlite);
+}
+
+#[test]
+fn imported_sqlx_and_refinery_histories_give_the_tools_schema_postgres() {
+    let (Some(a), Some(b)) = (
+        revchain_tests::TestDatabase::postgres(),
+        revchain_tests::TestDatabase::postgres(),
+    ) else {
+        return;
+    };
+    same_schema(a.pg(), b.pg(), Dialect::Postgres);
+}
+
+#[test]
+fn imported_sqlx_and_refinery_histories_give_the_tools_schema_mysql() {
+    let (Some(a), Some(b)) = (
+        revchain_tests::TestDatabase::mysql(),
+        revchain_tests::TestDatabase::mysql(),
+    ) else {
+        return;
+    };
+    same_schema(a.mysql_conn(), b.mysql_conn(), Dialect::Mysql);
+}
