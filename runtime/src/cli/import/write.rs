@@ -1,9 +1,10 @@
 //! Writing an imported history, all or nothing: the whole history is
 //! written to a staging directory beside the target first and checked with
 //! the rules `embed_revisions!` applies ([`revchain_internals::load`]); only
-//! then is it moved into place. An in-place conversion then renames
-//! directories and writes `metadata.toml` and `HEAD` (each through a
-//! temporary file and a rename), and undoes what it did if a step fails.
+//! then is it moved into place. An in-place conversion renames directories
+//! and writes `metadata.toml` and `HEAD` (each through a temporary file and
+//! a rename), checks the result with the same rules, and undoes every step
+//! if one fails or the check does.
 
 use std::fs;
 use std::io;
@@ -164,17 +165,13 @@ enum Done {
 }
 
 /// Converts the diesel directory `dir` in place: renames the directories
-/// revchain refuses, writes each `metadata.toml` that changes, and `HEAD`.
-/// `up.sql` and `down.sql` are not touched.
+/// revchain refuses, writes each `metadata.toml` that changes, and `HEAD`;
+/// `up.sql` and `down.sql` are not touched. The result is checked with the
+/// compiler's rules, and every step is undone if one fails or the check
+/// does.
 pub(crate) fn in_place(plan: &Plan, dir: &Path, display: &str) -> Result<(), CliError> {
-    {
-        let staging = Staging::new(dir, display)?;
-        write_all(plan, dir, &staging.path)
-            .map_err(|e| CliError::io(format!("cannot stage the history of `{display}`"), e))?;
-        check(plan, &staging.path)?;
-    }
     let mut done = Vec::new();
-    let result = apply(plan, dir, display, &mut done);
+    let result = apply(plan, dir, display, &mut done).and_then(|()| check(plan, dir));
     if result.is_err() {
         for step in done.into_iter().rev() {
             let _ = match step {
