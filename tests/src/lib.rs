@@ -237,6 +237,21 @@ pub mod fixtures {
     pub static IMPORTED_DIESEL: Revisions =
         revchain::embed_revisions!("fixtures/import/diesel_imported/migrations");
 
+    /// `revchain import --from diesel` of
+    /// `fixtures/import/diesel_mysql_forward_fk`: a first revision whose
+    /// foreign key names the table of the second (MySQL applies it with
+    /// `SET FOREIGN_KEY_CHECKS = 0`).
+    pub static IMPORTED_MYSQL_FORWARD_FK: Revisions =
+        revchain::embed_revisions!("fixtures/import/diesel_mysql_forward_fk_imported/migrations");
+
+    /// `revchain import --from diesel` of
+    /// `fixtures/import/diesel_postgres_concurrently`: `CREATE INDEX
+    /// CONCURRENTLY` with `run_in_transaction = false`, in a directory
+    /// whose name has a space.
+    pub static IMPORTED_POSTGRES_CONCURRENTLY: Revisions = revchain::embed_revisions!(
+        "fixtures/import/diesel_postgres_concurrently_imported/migrations"
+    );
+
     /// `revchain import --from sqlx` of `fixtures/import/sqlx`: a reversible
     /// pair, a simple file, a description with a space (renamed).
     pub static IMPORTED_SQLX: Revisions =

@@ -10,7 +10,8 @@
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
 //! `history`, `heads`, `show`, `check` (and `verify`), `lock status` and
-//! `lock release [--force]`, plus `revision` in the standalone binary.
+//! `lock release [--force]`, plus `revision` and `import` in the standalone
+//! binary.
 //!
 //! - **Models.** `revision --autogenerate` and `check --schema` compare
 //!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or

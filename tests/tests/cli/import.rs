@@ -291,19 +291,27 @@ fn a_refinery_layout_imports_and_unversioned_files_are_refused() {
     assert!(!project.path().join("other").exists());
 }
 
+/// The imported fixtures `revchain-tests` embeds with `embed_revisions!`
+/// are what `import` writes today.
 #[test]
-fn the_sqlx_and_refinery_fixtures_import_as_committed() {
-    for tool in ["sqlx", "refinery"] {
+fn every_fixture_imports_as_committed() {
+    for (tool, name) in [
+        ("diesel", "diesel"),
+        ("sqlx", "sqlx"),
+        ("refinery", "refinery"),
+        ("diesel", "diesel_mysql_forward_fk"),
+        ("diesel", "diesel_postgres_concurrently"),
+    ] {
         let project = Project::empty();
         copy_dir(
-            &fixture(&format!("{tool}/migrations")),
-            &project.path().join(tool),
+            &fixture(&format!("{name}/migrations")),
+            &project.path().join(name),
         );
-        project.run(&["import", "--from", tool, tool]).ok();
+        project.run(&["import", "--from", tool, name]).ok();
         assert_eq!(
             files_under(&project.migrations()),
-            files_under(&fixture(&format!("{tool}_imported/migrations"))),
-            "{tool}"
+            files_under(&fixture(&format!("{name}_imported/migrations"))),
+            "{name}"
         );
     }
 }
