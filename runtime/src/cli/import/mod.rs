@@ -177,7 +177,11 @@ pub(crate) fn import(session: &mut Session<'_>, args: &ImportArgs) -> Result<(),
     let source_display = display_dir(&args.source);
     if !args.source.is_dir() {
         return Err(CliError::message(
-            format!("the directory `{source_display}` to import does not exist"),
+            if args.source.exists() {
+                format!("`{source_display}` is not a directory")
+            } else {
+                format!("the directory `{source_display}` to import does not exist")
+            },
             "pass the directory that holds the other tool's migrations",
         ));
     }
