@@ -353,3 +353,32 @@ fn create_index_concurrently_outside_a_transaction_is_kept_postgres() {
         .stderr_has("Nothing to upgrade");
     project.run_on(&diesel.url, &["verify"]).ok();
 }
+
+#[test]
+fn versions_diesel_would_collapse_or_revchain_cannot_hold_are_refused() {
+    let project = Project::empty();
+    let dir = project.migrations();
+    for name in ["2020-01-01-000000_a", "20200101000000_b", "2020.01.02_c"] {
+        std::fs::create_dir_all(dir.join(name)).unwrap();
+        std::fs::write(dir.join(name).join("up.sql"), "SELECT 1;\n").unwrap();
+    }
+    let before = project.snapshot();
+    project
+        .run(&["import", "--from", "diesel", "migrations"])
+        .code(1)
+        .stderr_has("the version of `migrations/2020.01.02_c` cannot be a revchain id")
+        .stderr_has(
+            "`migrations/2020-01-01-000000_a` and `migrations/20200101000000_b` have the same diesel version `20200101000000`",
+        );
+    assert_eq!(project.snapshot(), before);
+}
+
+#[test]
+fn a_diesel_migration_without_up_sql_is_refused() {
+    let project = diesel_project();
+    std::fs::create_dir_all(project.migrations().join("2022-01-01-000000_empty")).unwrap();
+    project
+        .run(&["import", "--from", "diesel", "migrations"])
+        .code(1)
+        .stderr_has("revision `2022-01-01-000000` has no `up.sql`");
+}
