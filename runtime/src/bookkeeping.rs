@@ -254,17 +254,6 @@ impl Bookkeeping {
             ),
         }
     }
-
-    /// The versions diesel_migrations recorded.
-    pub(crate) fn select_diesel_versions(&self) -> String {
-        match self.dialect {
-            Dialect::Mysql => {
-                "SELECT CAST(version AS CHAR) AS name FROM `__diesel_schema_migrations`".to_owned()
-            }
-            _ => "SELECT CAST(version AS TEXT) AS name FROM \"__diesel_schema_migrations\""
-                .to_owned(),
-        }
-    }
 }
 
 #[cfg(test)]

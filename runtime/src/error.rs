@@ -282,8 +282,11 @@ pub enum Error {
 
     /// The database was migrated by diesel_migrations in a way the chain
     /// cannot adopt.
-    #[error("cannot adopt `__diesel_schema_migrations`: {reason}\n  = help: {help}")]
+    #[error("cannot adopt `{table}`: {reason}\n  = help: {help}")]
     Adoption {
+        /// The other tool's table: `__diesel_schema_migrations`,
+        /// `_sqlx_migrations` or `refinery_schema_history`.
+        table: String,
         /// Why.
         reason: String,
         /// What to do.

@@ -128,7 +128,17 @@ pub struct Defect {
 }
 
 impl Defect {
-    pub(crate) fn new(
+    /// A defect: what is wrong (`summary`), where (`locations`, paths as
+    /// shown in messages) and what to do (`help`). The importer of other
+    /// tools' histories reports what it refuses with the same kinds.
+    ///
+    /// ```
+    /// use revchain_internals::{Defect, DefectKind};
+    ///
+    /// let defect = Defect::new(DefectKind::StrayFile, "stray file `seed.csv`", vec!["migrations/seed.csv".into()], "move it");
+    /// assert_eq!(defect.kind(), DefectKind::StrayFile);
+    /// ```
+    pub fn new(
         kind: DefectKind,
         summary: impl Into<String>,
         locations: Vec<String>,
@@ -191,7 +201,11 @@ pub type DefectsIter<'a> = NonEmptyIter<'a, Defect>;
 
 impl Defects {
     /// The defects of a list, or `None` when it holds none.
-    pub(crate) fn from_vec(defects: Vec<Defect>) -> Option<Self> {
+    ///
+    /// ```
+    /// assert!(revchain_internals::Defects::from_vec(Vec::new()).is_none());
+    /// ```
+    pub fn from_vec(defects: Vec<Defect>) -> Option<Self> {
         NonEmpty::from_vec(defects).map(Defects)
     }
 

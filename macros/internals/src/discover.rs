@@ -16,12 +16,19 @@ use crate::naming::split_directory_name;
 
 use file::{Kind, TextFile, Unknown, unreadable};
 pub use file::{MAX_HEAD_FILE_BYTES, MAX_METADATA_FILE_BYTES, MAX_SQL_FILE_BYTES};
-pub(crate) use revision::Incomplete;
+pub(crate) use revision::{Incomplete, read as read_revision};
 
 /// What the top level of a migrations directory may hold besides revision
 /// directories. `.keep` and `.gitkeep` are the placeholders `diesel setup`
 /// and git users leave in an empty directory.
-pub(crate) fn allowed_top_level_file(name: &str) -> bool {
+///
+/// ```
+/// use revchain_internals::allowed_top_level_file;
+///
+/// assert!(allowed_top_level_file("HEAD") && allowed_top_level_file("README.md"));
+/// assert!(!allowed_top_level_file("seed.csv"));
+/// ```
+pub fn allowed_top_level_file(name: &str) -> bool {
     name == "HEAD" || name.starts_with("README") || name == ".keep" || name == ".gitkeep"
 }
 

@@ -68,10 +68,7 @@ pub fn split_directory_name(name: &str) -> Result<(&str, &str), String> {
             excerpt(name)
         ));
     }
-    if let Some(bad) = slug
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\'))
-    {
+    if let Some(bad) = slug.chars().find(|c| forbidden_in_slug(*c)) {
         return Err(format!(
             "the slug of `{}` contains {}, which cannot be part of a slug",
             excerpt(name),
@@ -79,6 +76,48 @@ pub fn split_directory_name(name: &str) -> Result<(&str, &str), String> {
         ));
     }
     Ok((id, slug))
+}
+
+/// Whether a slug may not hold `c`: whitespace, control characters and path
+/// separators.
+fn forbidden_in_slug(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\')
+}
+
+/// The slug closest to `slug` that [`split_directory_name`] accepts: each
+/// character a slug cannot hold (whitespace, control characters, `/`, `\`)
+/// becomes `_`; an empty slug becomes `migration`. A valid slug is returned
+/// unchanged. Used to import histories of other tools, whose names revchain
+/// may refuse.
+///
+/// ```
+/// use revchain_internals::{repair_slug, split_directory_name};
+///
+/// assert_eq!(repair_slug("create users\ttable"), "create_users_table");
+/// assert_eq!(repair_slug("create_users"), "create_users");
+/// assert_eq!(repair_slug(""), "migration");
+/// let name = format!("1_{}", repair_slug("a b/c"));
+/// assert!(split_directory_name(&name).is_ok());
+/// ```
+pub fn repair_slug(slug: &str) -> String {
+    if slug.is_empty() {
+        return "migration".to_owned();
+    }
+    slug.chars()
+        .map(|c| if forbidden_in_slug(c) { '_' } else { c })
+        .collect()
+}
+
+/// The version diesel_migrations records for the revision directory whose id
+/// is `id` (the text before the first `_`, with every `-` removed), and by
+/// which it orders migrations, as strings.
+///
+/// ```
+/// assert_eq!(revchain_internals::diesel_version("2026-11-24-093000"), "20261124093000");
+/// assert_eq!(revchain_internals::diesel_version("2026-11-24-093000-0000"), "202611240930000000");
+/// ```
+pub fn diesel_version(id: &str) -> String {
+    id.replace('-', "")
 }
 
 /// The message of a revision whose `metadata.toml` sets none: its slug, with

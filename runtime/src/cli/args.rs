@@ -68,6 +68,13 @@ pub struct GlobalArgs {
     /// `ddl_retries` of the config files, else 0]
     #[arg(long, global = true, value_name = "N")]
     pub ddl_retries: Option<u32>,
+
+    /// SQL run on every connection revchain opens, before anything else,
+    /// such as `SET FOREIGN_KEY_CHECKS = 0`; repeat it for several
+    /// statements. They run after the application's (`Embedded::init_sql`)
+    /// and the config files' (`init_sql`)
+    #[arg(long = "init-sql", global = true, value_name = "SQL")]
+    pub init_sql: Vec<String>,
 }
 
 /// `--lock`: the possible values in `--help`, read by [`LockStrategy`]'s
@@ -348,6 +355,57 @@ pub struct RevisionArgs {
     pub ignore_tables: Vec<String>,
 }
 
+/// `import --from TOOL SRC [--dry-run]`.
+///
+/// ```
+/// use clap::Parser;
+/// use revchain::cli::{Cli, Command, ImportTool};
+///
+/// let cli = Cli::try_parse_from(["revchain", "import", "--from", "diesel", "migrations"]).unwrap();
+/// let Command::Import(args) = cli.command else { unreachable!() };
+/// assert_eq!(args.from, ImportTool::Diesel);
+/// ```
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct ImportArgs {
+    /// The tool whose migrations SRC holds
+    #[arg(long, value_enum, value_name = "TOOL")]
+    pub from: ImportTool,
+    /// The directory of that tool's migrations; with `--from diesel` it may
+    /// be `--dir` itself, converted in place (directories renamed,
+    /// `metadata.toml` and `HEAD` written, SQL files untouched)
+    #[arg(value_name = "SRC")]
+    pub source: PathBuf,
+    /// Print the plan and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// The tools `import` reads.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportTool {
+    /// diesel_migrations: `<version>_<name>/{up.sql,down.sql,metadata.toml}`.
+    Diesel,
+    /// sqlx: `<VERSION>_<DESCRIPTION>.sql`, or `.up.sql` and `.down.sql`.
+    Sqlx,
+    /// refinery: `V<N>__<name>.sql`.
+    Refinery,
+}
+
+impl ImportTool {
+    /// Its name on the command line.
+    ///
+    /// ```
+    /// assert_eq!(revchain::cli::ImportTool::Sqlx.name(), "sqlx");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportTool::Diesel => "diesel",
+            ImportTool::Sqlx => "sqlx",
+            ImportTool::Refinery => "refinery",
+        }
+    }
+}
+
 /// The `revchain` command: Alembic's commands over a migrations directory.
 ///
 /// ```
@@ -383,6 +441,9 @@ pub struct Cli {
 pub enum Command {
     /// Create a new revision on top of the head, and point `HEAD` at it
     Revision(RevisionArgs),
+    /// Write a revchain history (into `--dir`) from the migrations of
+    /// diesel_migrations, sqlx or refinery, in that tool's order
+    Import(ImportArgs),
     /// The commands an application can embed.
     #[command(flatten)]
     Db(DbCommand),

@@ -70,8 +70,9 @@ pub(crate) fn compare_with_head(
     let version_table = migrator.version_table_name().to_owned();
 
     let database = {
-        let scratch = Scratch::create(session.output, url.as_ref())?;
-        let mut conn = AnyConnection::establish(&scratch.url)?;
+        let init_sql = session.init_sql();
+        let scratch = Scratch::create(session.output, url.as_ref(), &init_sql)?;
+        let mut conn = AnyConnection::establish(&scratch.url, &init_sql)?;
         with_connection!(&mut conn, |c| migrator.upgrade(c, "head")).map_err(|error| {
             CliError::context(
                 format!(

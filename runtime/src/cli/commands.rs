@@ -597,7 +597,7 @@ fn migrate(
     }
     if let Some(last) = report.adopted.last() {
         output.log(&format!(
-            "Adopted {} revision{} that diesel_migrations applied, up to `{last}`",
+            "Adopted {} revision{} that diesel_migrations, sqlx or refinery applied, up to `{last}`",
             report.adopted.len(),
             if report.adopted.len() == 1 { "" } else { "s" }
         ));

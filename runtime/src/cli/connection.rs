@@ -31,8 +31,33 @@ macro_rules! with_connection {
 pub(crate) use with_connection;
 
 impl AnyConnection {
+    /// Connects, or explains which cargo feature the URL needs, then runs
+    /// the `init_sql` statements, in order, before anything else (as
+    /// Flyway's `initSql`).
+    pub(crate) fn establish(url: &DatabaseUrl, init_sql: &[String]) -> Result<Self, CliError> {
+        let mut conn = Self::connect(url)?;
+        for (n, sql) in init_sql.iter().enumerate() {
+            with_connection!(&mut conn, |c| diesel::connection::SimpleConnection::batch_execute(c, sql))
+                .map_err(|error| {
+                    // The statement itself is not shown: it comes from the
+                    // command line or a config file, and may hold a secret.
+                    CliError::context(
+                        format!(
+                            "the `init_sql` statement {} of {} failed on `{}`",
+                            n + 1,
+                            init_sql.len(),
+                            url.shown
+                        ),
+                        Some("correct it in `--init-sql`, `init_sql` of the config files or the application's `Embedded::init_sql`".to_owned()),
+                        error,
+                    )
+                })?;
+        }
+        Ok(conn)
+    }
+
     /// Connects, or explains which cargo feature the URL needs.
-    pub(crate) fn establish(url: &DatabaseUrl) -> Result<Self, CliError> {
+    fn connect(url: &DatabaseUrl) -> Result<Self, CliError> {
         match url.backend {
             Dialect::Sqlite => {
                 #[cfg(feature = "sqlite")]

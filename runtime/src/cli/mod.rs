@@ -10,7 +10,8 @@
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
 //! `history`, `heads`, `show`, `check` (and `verify`), `lock status` and
-//! `lock release [--force]`, plus `revision` in the standalone binary.
+//! `lock release [--force]`, plus `revision` and `import` in the standalone
+//! binary.
 //!
 //! - **Models.** `revision --autogenerate` and `check --schema` compare
 //!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or
@@ -89,6 +90,7 @@ mod commands;
 pub(crate) mod connection;
 mod early;
 mod error;
+mod import;
 #[cfg(any(feature = "postgres", test))]
 mod keepalive;
 mod lock;
@@ -111,8 +113,8 @@ use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
     CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs,
-    UpgradeArgs,
+    HistoryArgs, ImportArgs, ImportTool, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs,
+    StampArgs, StepsArgs, UpgradeArgs,
 };
 pub use url::redact_url;
 
@@ -156,6 +158,7 @@ where
             |settings| Source::dir(cli.dir.as_deref(), settings),
             |session| match &cli.command {
                 Command::Revision(args) => revision::revision(session, args),
+                Command::Import(args) => import::import(session, args),
                 Command::Db(command) => commands::run(session, command),
             },
         ),
@@ -243,6 +246,30 @@ impl Embedded {
         self
     }
 
+    /// SQL to run on every connection the commands open (the database's,
+    /// and the scratch databases of `check --schema`), before anything
+    /// else, as Flyway's `initSql`: for a history that only applies with,
+    /// say, `SET FOREIGN_KEY_CHECKS = 0`. Each statement runs by itself;
+    /// the config files' `init_sql` and `--init-sql` run after these.
+    ///
+    /// ```
+    /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+    ///
+    /// let db = revchain::cli::Embedded::new(&REVISIONS)
+    ///     .init_sql(["SET FOREIGN_KEY_CHECKS = 0"]);
+    /// # let _ = db;
+    /// ```
+    pub fn init_sql<I, S>(mut self, statements: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.defaults
+            .init_sql
+            .extend(statements.into_iter().map(Into::into));
+        self
+    }
+
     /// Runs the command and returns the process's exit status.
     pub fn run(&self, args: DbArgs) -> ExitCode {
         run(
@@ -260,6 +287,7 @@ impl Embedded {
 struct Defaults {
     database_url: Option<String>,
     version_table: Option<String>,
+    init_sql: Vec<String>,
 }
 
 /// From parsed arguments to the exit status, for the binary and for an
@@ -410,6 +438,14 @@ impl<'a> Session<'a> {
         })
     }
 
+    /// The SQL every connection runs first: the application's, then the
+    /// settings' (config files, then `--init-sql`).
+    fn init_sql(&self) -> Vec<String> {
+        let mut statements = self.defaults.init_sql.clone();
+        statements.extend(self.settings.init_sql.iter().cloned());
+        statements
+    }
+
     /// The database URL, parsed; its password is hidden from all output
     /// from now on.
     fn database_url(&self) -> Result<DatabaseUrl, CliError> {
@@ -488,7 +524,7 @@ impl<'a> Session<'a> {
             Some(open) => self.connection.insert(open),
             None => {
                 let url = self.database_url()?;
-                let connection = AnyConnection::establish(&url)?;
+                let connection = AnyConnection::establish(&url, &self.init_sql())?;
                 self.connection.insert((connection, url))
             }
         };

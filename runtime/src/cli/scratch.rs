@@ -153,7 +153,12 @@ enum ScratchKind {
 impl<'o> Scratch<'o> {
     /// Removes what killed runs left behind, then creates a scratch database
     /// on the backend of `url` (SQLite without one).
-    pub(crate) fn create(output: &'o Output, url: Option<&DatabaseUrl>) -> Result<Self, CliError> {
+    /// Every connection runs `init_sql` first.
+    pub(crate) fn create(
+        output: &'o Output,
+        url: Option<&DatabaseUrl>,
+        init_sql: &[String],
+    ) -> Result<Self, CliError> {
         let now = SystemTime::now();
         let name = scratch_name(now)?;
         let url = match url {
@@ -192,12 +197,15 @@ impl<'o> Scratch<'o> {
                 }
             ))
         };
-        let mut maintenance = AnyConnection::establish(&DatabaseUrl {
-            backend: url.backend,
-            shown: redact_url(&maintenance_url),
-            connect: maintenance_url,
-            secrets: url.secrets.clone(),
-        })
+        let mut maintenance = AnyConnection::establish(
+            &DatabaseUrl {
+                backend: url.backend,
+                shown: redact_url(&maintenance_url),
+                connect: maintenance_url,
+                secrets: url.secrets.clone(),
+            },
+            init_sql,
+        )
         .map_err(|error| {
             CliError::context(
                 format!("cannot create a scratch database on `{server}`"),

@@ -21,7 +21,10 @@
 //! timeout: `--lock-timeout`, then `lock_timeout` in the config files.
 //! The table-lock timeout of the DDL and its retries (PostgreSQL):
 //! `--ddl-lock-timeout` and `--ddl-retries`, then `ddl_lock_timeout` and
-//! `ddl_retries` in the config files.
+//! `ddl_retries` in the config files. The SQL run on every connection: the
+//! application's `Embedded::init_sql`, then `init_sql` of the config files
+//! (the last file that sets it), then each `--init-sql`, all of them, in
+//! that order.
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +49,7 @@ struct ConfigFile {
     lock_timeout: Option<String>,
     ddl_lock_timeout: Option<String>,
     ddl_retries: Option<u32>,
+    init_sql: Option<Vec<String>>,
 }
 
 /// A value and where it came from, for messages.
@@ -74,6 +78,9 @@ pub(crate) struct Settings {
     pub(crate) ddl_lock_timeout: Option<Duration>,
     /// `--ddl-retries`, else `ddl_retries` of the config files.
     pub(crate) ddl_retries: Option<u32>,
+    /// `init_sql` of the config files (the last file that sets it), then
+    /// `--init-sql`: run on every connection, after the application's.
+    pub(crate) init_sql: Vec<String>,
 }
 
 impl Settings {
@@ -94,7 +101,7 @@ impl Settings {
                             .map_or_else(String::new, |span| position(&text, span.start)),
                         e.message().trim_end().replace('\n', "\n  ")
                     ),
-                    "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout` and `ddl_retries`",
+                    "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout`, `ddl_retries` and `init_sql`",
                 )
             })?;
             if let Some(url) = file.database_url {
@@ -137,6 +144,9 @@ impl Settings {
             if let Some(retries) = file.ddl_retries {
                 settings.ddl_retries = Some(retries);
             }
+            if let Some(statements) = file.init_sql {
+                settings.init_sql = statements;
+            }
         }
         if let Some(url) = &global.database_url {
             settings.database_url = Some(Sourced {
@@ -151,6 +161,7 @@ impl Settings {
         settings.lock_timeout = global.lock_timeout.or(settings.lock_timeout);
         settings.ddl_lock_timeout = global.ddl_lock_timeout.or(settings.ddl_lock_timeout);
         settings.ddl_retries = global.ddl_retries.or(settings.ddl_retries);
+        settings.init_sql.extend(global.init_sql.iter().cloned());
         Ok(settings)
     }
 

@@ -49,7 +49,7 @@ impl<'r> Migrator<'r> {
         let locked = with_lock(conn, &bk, self.lock, progress, |conn, held, progress| {
             let mut state = self.prepare_tables(conn, &bk, operation)?;
             let adopted = if direction == Direction::Up {
-                self.adopt_diesel(conn, &bk, &mut state)?
+                self.adopt_foreign(conn, &bk, &mut state)?
             } else {
                 Vec::new()
             };

@@ -12,6 +12,7 @@
 mod adopt;
 mod apply;
 mod drift;
+mod foreign;
 mod guard;
 mod lock;
 mod lost;

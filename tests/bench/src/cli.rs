@@ -11,6 +11,9 @@
 //!                                  PgBouncer and on Galera; writes
 //!                                  tests/bench/DEPLOYMENTS.md and its section
 //!                                  of BENCHMARKS.md (see [`crate::deployments`])
+//! revchain-bench import [--smoke] [--reps N]
+//!                                  `revchain import --from diesel` of the
+//!                                  1,000-revision history (see [`crate::import`])
 //! revchain-bench generate [--sizes 100,1000]
 //! revchain-bench runner-loaded <revchain-dir> <diesel-dir> <runner command…>
 //!
@@ -137,6 +140,8 @@ fn dispatch(args: &[String]) -> Result<(), String> {
     let root = repo_root()?;
     match args.first().map(String::as_str) {
         Some("runner-loaded") => runner_loaded(&args[1..]),
+        Some("import") => crate::import::run(&root, &args[1..]),
+        Some("import-once") => crate::import::once(&args[1..]),
         Some("generate") => {
             let options = parse(&root, &args[1..], false)?;
             generate(&root, &options.sizes).map(drop)
@@ -147,7 +152,7 @@ fn dispatch(args: &[String]) -> Result<(), String> {
             crate::deployments::run(&root, &crate::deployments::parse(&root, &args[1..])?)
         }
         _ => Err(format!(
-            "usage: revchain-bench all|smoke|deployments|generate [options] (see tests/bench/src/cli.rs); got {args:?}"
+            "usage: revchain-bench all|smoke|deployments|import|generate [options] (see tests/bench/src/cli.rs); got {args:?}"
         )),
     }
 }

@@ -5,11 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod adoption;
+mod adoption_foreign;
 mod concurrency;
 mod corrupt;
 mod ddl_lock;
 mod drift;
 mod failure;
+mod import;
 mod kill;
 mod lock_commands;
 mod locks;

@@ -59,7 +59,7 @@ impl Reading {
 
 /// Reads the revision directory `dir`, named `dir_name` (`<id>_<slug>`) and
 /// shown in messages as `shown`.
-pub(super) fn read(
+pub(crate) fn read(
     dir: &Path,
     id: &str,
     slug: &str,
