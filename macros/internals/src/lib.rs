@@ -27,6 +27,7 @@ mod metadata;
 mod naming;
 mod non_empty;
 pub mod packed;
+pub mod rebase;
 mod sha256;
 pub mod sql;
 mod suggest;
@@ -35,7 +36,7 @@ use std::path::Path;
 
 pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_checksum};
 pub use defect::{Defect, DefectKind, Defects, DefectsIter};
-pub use metadata::METADATA_KEYS;
+pub use metadata::{METADATA_KEYS, rewrite_parent};
 pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
 pub use non_empty::{NonEmpty, NonEmptyIter};
 
