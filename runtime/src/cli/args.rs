@@ -348,6 +348,24 @@ pub struct RevisionArgs {
     pub ignore_tables: Vec<String>,
 }
 
+/// `rebase`: puts the revisions of one branch after those of the other,
+/// after a merge that left a fork.
+#[derive(Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct RebaseArgs {
+    /// The revisions to move to the end of the chain, each with its
+    /// descendants, in the order they should run (default, in git: those
+    /// not on the main branch)
+    #[arg(value_name = "REV")]
+    pub revs: Vec<String>,
+    /// The main branch, whose revisions never move (default: the remote's
+    /// default branch `origin/HEAD`, else `main`, else `master`)
+    #[arg(long, value_name = "BRANCH")]
+    pub main: Option<String>,
+    /// Print the moves without writing anything
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// The `revchain` command: Alembic's commands over a migrations directory.
 ///
 /// ```
@@ -383,6 +401,9 @@ pub struct Cli {
 pub enum Command {
     /// Create a new revision on top of the head, and point `HEAD` at it
     Revision(RevisionArgs),
+    /// After a merge that left a fork, move one branch's revisions after
+    /// the other's: rewrites their `parent` and `HEAD`
+    Rebase(RebaseArgs),
     /// The commands an application can embed.
     #[command(flatten)]
     Db(DbCommand),

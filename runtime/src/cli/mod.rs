@@ -80,10 +80,12 @@ mod autogenerate;
 mod commands;
 pub(crate) mod connection;
 mod error;
+mod git;
 #[cfg(any(feature = "postgres", test))]
 mod keepalive;
 mod lock;
 mod output;
+mod rebase;
 mod revision;
 mod scratch;
 mod script;
@@ -100,8 +102,8 @@ use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
     CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs,
-    UpgradeArgs,
+    HistoryArgs, LockCommand, RebaseArgs, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs,
+    StepsArgs, UpgradeArgs,
 };
 pub use url::redact_url;
 
@@ -144,6 +146,7 @@ where
             |settings| Source::dir(cli.dir.as_deref(), settings),
             |session| match &cli.command {
                 Command::Revision(args) => revision::revision(session, args),
+                Command::Rebase(args) => rebase::rebase(session, args),
                 Command::Db(command) => commands::run(session, command),
             },
         ),
