@@ -14,6 +14,7 @@ mod json;
 mod listing;
 mod lock;
 mod output;
+mod rebase;
 mod revision;
 mod schema;
 mod settings;
