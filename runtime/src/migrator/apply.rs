@@ -117,7 +117,7 @@ impl<'r> Migrator<'r> {
     }
 
     /// Runs every step of `plan`, and returns those this process ran.
-    fn execute<C: MigrationConnection>(
+    pub(super) fn execute<C: MigrationConnection>(
         &self,
         conn: &mut C,
         bk: &Bookkeeping,

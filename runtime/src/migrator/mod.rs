@@ -14,12 +14,14 @@ mod apply;
 mod drift;
 mod guard;
 mod lock;
+mod log_columns;
 mod lost;
 mod offline;
 mod plan;
 mod retry;
 mod script;
 mod state;
+mod sync;
 
 pub(crate) use adopt::diesel_version;
 pub(crate) use apply::database_message;
@@ -29,6 +31,7 @@ pub use lock::{
 };
 use plan::name_at;
 use retry::DdlOptions;
+pub use sync::{SyncPlan, SyncRevert};
 
 use revchain_internals::sql::Dialect;
 
