@@ -172,6 +172,18 @@ pub enum DbCommand {
     /// holder is gone
     #[command(subcommand)]
     Lock(LockCommand),
+    /// On a development database whose applied history diverged from the
+    /// chain (another branch's revisions, or a rebase): revert to the last
+    /// revision both share, then upgrade to head
+    Sync(SyncArgs),
+}
+
+/// `sync [--dry-run]`.
+#[derive(Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncArgs {
+    /// Print the plan without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `lock status` and `lock release [--force]`.

@@ -90,6 +90,7 @@ mod revision;
 mod scratch;
 mod script;
 mod settings;
+mod sync;
 mod url;
 
 use std::ffi::OsString;
@@ -103,7 +104,7 @@ use revchain_internals::{DefectKind, Defects};
 pub use args::{
     CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
     HistoryArgs, LockCommand, RebaseArgs, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs,
-    StepsArgs, UpgradeArgs,
+    StepsArgs, SyncArgs, UpgradeArgs,
 };
 pub use url::redact_url;
 

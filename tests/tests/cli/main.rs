@@ -19,6 +19,7 @@ mod revision;
 mod schema;
 mod settings;
 mod sql;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
