@@ -12,6 +12,7 @@ mod failure;
 mod kill;
 mod lock_commands;
 mod locks;
+mod log_columns;
 mod lost_connection;
 mod migration_source;
 mod multi_connection;
