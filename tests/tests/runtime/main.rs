@@ -19,6 +19,7 @@ mod multi_connection;
 mod read_only;
 mod realworld;
 mod roundtrip;
+mod sync;
 mod targets;
 mod transactions;
 mod version_row;
