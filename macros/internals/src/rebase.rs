@@ -280,15 +280,16 @@ pub fn plan(
     for line in &lines {
         for (k, &index) in line.iter().enumerate() {
             let revision = &revisions[index];
-            if k == 0 && revision.parent != tip {
-                if let Some(to) = tip.clone() {
-                    moves.push(Move {
-                        id: revision.id.clone(),
-                        dir: revision.dir.clone(),
-                        from: revision.parent.clone(),
-                        to,
-                    });
-                }
+            if k == 0
+                && revision.parent != tip
+                && let Some(to) = tip.clone()
+            {
+                moves.push(Move {
+                    id: revision.id.clone(),
+                    dir: revision.dir.clone(),
+                    from: revision.parent.clone(),
+                    to,
+                });
             }
             moved.push(revision.id.clone());
             tip = Some(revision.id.clone());
