@@ -9,8 +9,9 @@
 //!
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
-//! `history`, `heads`, `show`, `check` (and `verify`), `lock status` and
-//! `lock release [--force]`, plus `revision` in the standalone binary.
+//! `history`, `heads`, `show`, `check` (and `verify`), `lock status`,
+//! `lock release [--force]` and `sync [--dry-run]`, plus `revision` and
+//! `rebase` in the standalone binary.
 //!
 //! - **Models.** `revision --autogenerate` and `check --schema` compare
 //!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or
