@@ -359,7 +359,11 @@ impl<'r> Migrator<'r> {
         if done {
             return Ok(false);
         }
-        if current != planned.before() {
+        // The same id at the same place of another history (a `sync` that
+        // another process ran meanwhile) is told by its chain digest.
+        let elsewhere =
+            current.is_some_and(|p| !state.digest_matches(&self.revisions().as_slice()[p]));
+        if current != planned.before() || elsewhere {
             return Err(Error::Corrupt {
                 table: bk.version_table().to_owned(),
                 reason: format!(
