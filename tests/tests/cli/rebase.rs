@@ -290,3 +290,25 @@ fn the_remote_default_branch_is_the_main_branch() {
     assert_eq!(run.json()["main"], "origin/main");
     assert_eq!(run.json()["moves"][0]["id"], FEATURE_1);
 }
+
+#[test]
+fn main_names_the_branch_whose_revisions_stay() {
+    let project = branches("main");
+    git_may_fail(project.path(), &["merge", "-q", "feature"]);
+    let before = project.snapshot();
+    project
+        .run(&["rebase", "--main", "no-such-branch"])
+        .code(1)
+        .stderr_has("`--main no-such-branch` names no branch of this git repository");
+    assert_eq!(project.snapshot(), before);
+    // With `feature` as the main branch, `main`'s revisions move instead.
+    let run = project.run(&["rebase", "--main", "feature"]).ok();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Moving {MAIN_1}: parent {HEAD} -> {FEATURE_2}\nUpdating migrations/HEAD -> {MAIN_2}\n"
+        )
+    );
+    let ids = chain_ids(&project);
+    assert_eq!(ids[ids.len() - 4..], [FEATURE_1, FEATURE_2, MAIN_1, MAIN_2]);
+}
