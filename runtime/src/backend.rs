@@ -49,6 +49,17 @@ pub struct LogRow {
     pub duration_us: i64,
 }
 
+/// One line of the log with the down SQL stored with it (`sync`).
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRow {
+    #[diesel(embed)]
+    pub line: LogRow,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub down_sql: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub down_checksum: Option<String>,
+}
+
 /// A single text column called `name`.
 #[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
 pub struct NameRow {
@@ -228,6 +239,8 @@ pub(crate) mod private {
         fn load_state(&mut self, sql: &str) -> diesel::QueryResult<Vec<StateRow>>;
         /// Loads log lines.
         fn load_log(&mut self, sql: &str) -> diesel::QueryResult<Vec<LogRow>>;
+        /// Loads log lines with their down SQL.
+        fn load_recorded(&mut self, sql: &str) -> diesel::QueryResult<Vec<RecordedRow>>;
         /// Loads `name` rows.
         fn load_names(&mut self, sql: &str) -> diesel::QueryResult<Vec<NameRow>>;
         /// Loads `value` rows.
@@ -300,6 +313,10 @@ macro_rules! connection_basics {
         }
 
         fn load_log(&mut self, sql: &str) -> diesel::QueryResult<Vec<LogRow>> {
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
+        }
+
+        fn load_recorded(&mut self, sql: &str) -> diesel::QueryResult<Vec<RecordedRow>> {
             diesel::RunQueryDsl::load(diesel::sql_query(sql), self)
         }
 

@@ -206,8 +206,9 @@ pub enum Error {
 
     /// Applied revisions differ from the embedded chain.
     #[error(
-        "the applied history differs from the embedded chain up to `{current}`:\n{}\n  = help: restore the original files, or, if the database really has the new content, record it with `stamp {current}`",
-        drifted.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
+        "the applied history differs from the embedded chain up to `{current}`:\n{}\n  = help: restore the original files, or, if the database really has the new content, record it with `stamp {current}`{}",
+        drifted.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n"),
+        if drifted.iter().all(|d| matches!(d.reason, DriftReason::Edited { .. })) { String::new() } else { format!("; {SYNC_HINT}") }
     )]
     Drift {
         /// The database's current revision.
@@ -218,7 +219,7 @@ pub enum Error {
 
     /// The database is at a revision this binary does not know.
     #[error(
-        "the database is at revision `{id}`, which is not in the embedded chain (head `{}`): it was migrated by a newer build\n  = help: deploy the build that contains `{id}`, or downgrade with that build first",
+        "the database is at revision `{id}`, which is not in the embedded chain (head `{}`): it was migrated by a newer build, or by another branch\n  = help: deploy the build that contains `{id}`, or downgrade with that build first; {SYNC_HINT}",
         head.as_deref().unwrap_or("none")
     )]
     UnknownRevision {
@@ -446,7 +447,20 @@ pub enum Error {
         /// Where the log says the database is: the revision to stamp.
         stamp: String,
     },
+
+    /// `sync` refused: nothing was changed.
+    #[error("cannot sync: {reason}; nothing was changed\n  = help: {help}")]
+    Sync {
+        /// Why.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
 }
+
+/// What `upgrade`'s divergence errors add: the way forward on a
+/// development database.
+const SYNC_HINT: &str = "on a development database (after a rebase or a branch switch), `revchain sync` reverts to the last revision the database and the chain share and upgrades to head";
 
 fn describe_last(last: &str, reverted: bool, stamp: &str) -> String {
     if reverted {

@@ -52,7 +52,7 @@ pub use error::{
 };
 pub use migrator::{
     DEFAULT_VERSION_TABLE, Lease, LockHolder, LockState, LockStatus, LockStrategy, Migrator,
-    ParseLockStrategyError, Released,
+    ParseLockStrategyError, Released, SyncPlan, SyncRevert,
 };
 pub use report::{Progress, Report, Status, Step};
 pub use revchain_internals::sql::Dialect;

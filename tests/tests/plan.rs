@@ -13,7 +13,8 @@
 //!   TRANSACTION` in a MySQL script);
 //! - online, the bookkeeping tables are created in one transaction where
 //!   DDL is transactional (one commit on a fresh database); the script
-//!   creates them statement by statement.
+//!   creates them statement by statement (on PostgreSQL with the `ALTER
+//!   TABLE … ADD COLUMN IF NOT EXISTS` that migrates an older log).
 //!
 //! SQLite always runs; PostgreSQL and MySQL/MariaDB use the servers named by
 //! `REVCHAIN_TEST_POSTGRES_URL` and `REVCHAIN_TEST_MYSQL_URL`.
@@ -113,6 +114,7 @@ fn zero_duration(sql: &str, log_table: &str) -> String {
 fn unwrap_setup_transaction(statements: Vec<String>) -> Vec<String> {
     let is_setup = |s: &str| {
         s.starts_with("CREATE TABLE IF NOT EXISTS")
+            || (s.starts_with("ALTER TABLE") && s.contains("ADD COLUMN IF NOT EXISTS down_sql"))
             || s.starts_with("INSERT OR IGNORE INTO")
             || s.starts_with("INSERT IGNORE INTO")
             || s.ends_with("ON CONFLICT (id) DO NOTHING")

@@ -60,7 +60,7 @@ pub(crate) fn check(
                 sides.join(" and ")
             ),
             format!(
-                "put the revisions of one branch after those of the other by re-parenting them as the fork error says, then replace the whole of `{head_path}` with {wanted}"
+                "put the revisions of one branch after those of the other by re-parenting them as the fork error says, then replace the whole of `{head_path}` with {wanted}; `revchain rebase` does both"
             ),
         );
     }

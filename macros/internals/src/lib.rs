@@ -29,6 +29,7 @@ mod metadata;
 mod naming;
 mod non_empty;
 pub mod packed;
+pub mod rebase;
 mod sha256;
 pub mod sql;
 mod suggest;
@@ -42,7 +43,7 @@ pub use discover::{
     is_absent,
 };
 pub use excerpt::{MAX_SHOWN_CHARS, MAX_SHOWN_DEFECTS, excerpt};
-pub use metadata::METADATA_KEYS;
+pub use metadata::{METADATA_KEYS, rewrite_parent};
 pub use naming::{
     MAX_ID_LEN, default_message, diesel_version, repair_slug, slugify, split_directory_name,
     validate_id,

@@ -179,6 +179,18 @@ pub enum DbCommand {
     /// holder is gone
     #[command(subcommand)]
     Lock(LockCommand),
+    /// On a development database whose applied history diverged from the
+    /// chain (another branch's revisions, or a rebase): revert to the last
+    /// revision both share, then upgrade to head
+    Sync(SyncArgs),
+}
+
+/// `sync [--dry-run]`.
+#[derive(Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncArgs {
+    /// Print the plan without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `lock status` and `lock release [--force]`.
@@ -380,6 +392,24 @@ pub struct ImportArgs {
     pub dry_run: bool,
 }
 
+/// `rebase`: puts the revisions of one branch after those of the other,
+/// after a merge that left a fork.
+#[derive(Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct RebaseArgs {
+    /// The revisions to move to the end of the chain, each with its
+    /// descendants, in the order they should run (default, in git: those
+    /// not on the main branch)
+    #[arg(value_name = "REV")]
+    pub revs: Vec<String>,
+    /// The main branch, whose revisions never move (default: the remote's
+    /// default branch `origin/HEAD`, else `main`, else `master`)
+    #[arg(long, value_name = "BRANCH")]
+    pub main: Option<String>,
+    /// Print the moves without writing anything
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 /// The tools `import` reads.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ImportTool {
@@ -444,6 +474,9 @@ pub enum Command {
     /// Write a revchain history (into `--dir`) from the migrations of
     /// diesel_migrations, sqlx or refinery, in that tool's order
     Import(ImportArgs),
+    /// After a merge that left a fork, move one branch's revisions after
+    /// the other's: rewrites their `parent` and `HEAD`
+    Rebase(RebaseArgs),
     /// The commands an application can embed.
     #[command(flatten)]
     Db(DbCommand),

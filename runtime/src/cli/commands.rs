@@ -12,8 +12,8 @@ use super::args::{
 use super::connection::with_connection;
 use super::early::check_target;
 use super::error::CliError;
-use super::output::{Output, Style};
-use crate::{Direction, Error, Progress, Report, Revision, Revisions, Status, Target};
+use super::output::{Output, Style, report_json};
+use crate::{Direction, Error, Progress, Revision, Revisions, Status, Target};
 
 /// Runs one command.
 pub(crate) fn run(session: &mut Session<'_>, command: &DbCommand) -> Result<(), CliError> {
@@ -27,6 +27,7 @@ pub(crate) fn run(session: &mut Session<'_>, command: &DbCommand) -> Result<(), 
         DbCommand::Show(args) => show(session, args),
         DbCommand::Check(args) => check(session, args),
         DbCommand::Verify => verify(session),
+        DbCommand::Sync(args) => super::sync::sync(session, args),
         DbCommand::Lock(command) => super::lock::run(session, command),
     }
 }
@@ -508,25 +509,11 @@ fn verify(session: &mut Session<'_>) -> Result<(), CliError> {
     }
 }
 
-fn report_json(report: &Report) -> Value {
-    json!({
-        "from": report.from,
-        "to": report.to,
-        "steps": report.steps.iter().map(|step| json!({
-            "id": step.id,
-            "message": step.message,
-            "direction": step.direction.as_str(),
-            "duration_ms": step.duration.as_secs_f64() * 1000.0,
-        })).collect::<Vec<_>>(),
-        "adopted": report.adopted,
-    })
-}
-
 /// Prints `Running upgrade A -> B, message` when a revision starts, and its
 /// duration when it ends; while the migration lock is held elsewhere, who
 /// holds it; and each retry of a revision that gave up waiting for a table
 /// lock (`--ddl-lock-timeout`).
-fn progress(output: &Output) -> impl FnMut(Progress) {
+pub(super) fn progress(output: &Output) -> impl FnMut(Progress) {
     move |event| {
         match event {
         Progress::Starting {

@@ -9,9 +9,9 @@
 //!
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
-//! `history`, `heads`, `show`, `check` (and `verify`), `lock status` and
-//! `lock release [--force]`, plus `revision` and `import` in the standalone
-//! binary.
+//! `history`, `heads`, `show`, `check` (and `verify`), `lock status`,
+//! `lock release [--force]` and `sync [--dry-run]`, plus `revision`,
+//! `import` and `rebase` in the standalone binary.
 //!
 //! - **Models.** `revision --autogenerate` and `check --schema` compare
 //!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or
@@ -90,16 +90,19 @@ mod commands;
 pub(crate) mod connection;
 mod early;
 mod error;
+mod git;
 mod import;
 #[cfg(any(feature = "postgres", test))]
 mod keepalive;
 mod lock;
 mod output;
+mod rebase;
 mod revision;
 mod scratch;
 mod script;
 mod settings;
 mod sqlite_file;
+mod sync;
 mod url;
 mod usage;
 
@@ -113,8 +116,8 @@ use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
     CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, ImportArgs, ImportTool, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs,
-    StampArgs, StepsArgs, UpgradeArgs,
+    HistoryArgs, ImportArgs, ImportTool, LockCommand, RebaseArgs, ReleaseArgs, RevisionArgs,
+    ShowArgs, StampArgs, StepsArgs, SyncArgs, UpgradeArgs,
 };
 pub use url::redact_url;
 
@@ -159,6 +162,7 @@ where
             |session| match &cli.command {
                 Command::Revision(args) => revision::revision(session, args),
                 Command::Import(args) => import::import(session, args),
+                Command::Rebase(args) => rebase::rebase(session, args),
                 Command::Db(command) => commands::run(session, command),
             },
         ),

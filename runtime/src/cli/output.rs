@@ -278,6 +278,22 @@ fn causes(error: &CliError, message: &str) -> Vec<String> {
     causes
 }
 
+/// A [`Report`](crate::Report) as JSON: `upgrade`, `downgrade`, `stamp`
+/// and `sync`.
+pub(crate) fn report_json(report: &crate::Report) -> Value {
+    serde_json::json!({
+        "from": report.from,
+        "to": report.to,
+        "steps": report.steps.iter().map(|step| serde_json::json!({
+            "id": step.id,
+            "message": step.message,
+            "direction": step.direction.as_str(),
+            "duration_ms": step.duration.as_secs_f64() * 1000.0,
+        })).collect::<Vec<_>>(),
+        "adopted": report.adopted,
+    })
+}
+
 /// The defects [`Defects::shown`](revchain_internals::Defects::shown) keeps,
 /// as JSON; `more_defects` beside them counts the rest.
 pub(crate) fn defects_json(defects: &revchain_internals::Defects) -> Value {

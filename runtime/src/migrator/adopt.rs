@@ -87,6 +87,7 @@ impl<'r> Migrator<'r> {
                         LogKind::Adopt,
                         &revision.checksum(),
                         Some(&revision.chain_digest()),
+                        revision.down_sql(),
                         0,
                     ),
                     "writing the log",

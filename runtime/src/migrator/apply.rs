@@ -154,7 +154,7 @@ impl<'r> Migrator<'r> {
     }
 
     /// Runs every step of `plan`, and returns those this process ran.
-    fn execute<C: MigrationConnection>(
+    pub(super) fn execute<C: MigrationConnection>(
         &self,
         conn: &mut C,
         bk: &Bookkeeping,
@@ -396,7 +396,11 @@ impl<'r> Migrator<'r> {
         if done {
             return Ok(false);
         }
-        if current != planned.before() {
+        // The same id at the same place of another history (a `sync` that
+        // another process ran meanwhile) is told by its chain digest.
+        let elsewhere =
+            current.is_some_and(|p| !state.digest_matches(&self.revisions().as_slice()[p]));
+        if current != planned.before() || elsewhere {
             return Err(super::strict::version_rows(
                 bk,
                 format!(

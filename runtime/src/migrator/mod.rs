@@ -15,6 +15,7 @@ mod drift;
 mod foreign;
 mod guard;
 mod lock;
+mod log_columns;
 mod lost;
 mod offline;
 mod plan;
@@ -22,6 +23,7 @@ mod retry;
 mod script;
 mod state;
 mod strict;
+mod sync;
 
 pub(crate) use adopt::diesel_version;
 pub(crate) use apply::database_message;
@@ -31,6 +33,7 @@ pub use lock::{
 };
 use plan::name_at;
 use retry::DdlOptions;
+pub use sync::{SyncPlan, SyncRevert};
 
 use revchain_internals::sql::Dialect;
 

@@ -55,9 +55,13 @@ pub(super) fn execute<C: MigrationConnection>(
 /// The statements that create the version and log tables if they are
 /// missing, and whether they run in one transaction: they do where DDL is
 /// transactional (one commit on a fresh SQLite file instead of three, each
-/// with its `fsync`s); MySQL commits each `CREATE` by itself.
-pub(super) fn setup(bk: &Bookkeeping) -> ([String; 3], bool) {
-    (bk.create(), bk.dialect() != Dialect::Mysql)
+/// with its `fsync`s); MySQL commits each `CREATE` by itself. On
+/// PostgreSQL they also add the log's newer columns to an older log (see
+/// [`log_columns`](super::log_columns)).
+pub(super) fn setup(bk: &Bookkeeping) -> (Vec<String>, bool) {
+    let mut statements = bk.create().to_vec();
+    statements.extend(super::log_columns::unconditional(bk));
+    (statements, bk.dialect() != Dialect::Mysql)
 }
 
 /// Creates the version and log tables if they are missing (see [`setup`]).
@@ -70,7 +74,7 @@ pub(super) fn ensure_tables<C: MigrationConnection>(
         for sql in &statements {
             execute(conn, sql, "creating the version table")?;
         }
-        Ok(())
+        super::log_columns::add_missing(conn, bk)
     };
     if in_transaction {
         conn.write_transaction(create)

@@ -19,10 +19,12 @@ mod listing;
 mod lock;
 mod output;
 mod reading;
+mod rebase;
 mod revision;
 mod schema;
 mod settings;
 mod sql;
+mod sync;
 mod version_table;
 
 use std::path::{Path, PathBuf};
