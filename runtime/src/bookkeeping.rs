@@ -306,7 +306,7 @@ impl Bookkeeping {
             format!("CAST(NULL AS {text}) AS down_sql, CAST(NULL AS {text}) AS down_checksum")
         };
         format!(
-            "SELECT revision, direction, checksum, chain_digest, {columns} FROM {} ORDER BY seq",
+            "SELECT revision, direction, checksum, chain_digest, duration_us, {columns} FROM {} ORDER BY seq",
             self.log
         )
     }

@@ -87,6 +87,9 @@ fn init_sql_from_a_config_file_runs_on_every_connection() {
 fn a_failing_init_statement_is_named_by_position_not_echoed() {
     let project = Project::new();
     let url = project.sqlite_url("app.db");
+    // An empty file is an empty database; `current` only reads, and never
+    // creates one.
+    std::fs::write(project.path().join("app.db"), "").unwrap();
     let secret = "SELECT 'hunter2' FROM no_such_table";
     let run = project
         .run_on(
@@ -124,6 +127,7 @@ fn scratch_databases_run_init_sql_too() {
 fn an_application_sets_init_sql_with_embedded_init_sql() {
     let project = Project::new();
     let url = project.sqlite_url("app.db");
+    std::fs::write(project.path().join("app.db"), "").unwrap();
     let run = project.app(&["--database-url", &url, "current"]);
     // `revchain-test-app` sets `init_sql` when `REVCHAIN_TEST_APP_INIT_SQL`
     // asks it to.
