@@ -57,7 +57,6 @@ pub(crate) fn with_postgres_keepalives(url: &str) -> Result<String, CliError> {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-
     const ALL: &str = "keepalives=1&keepalives_idle=60&keepalives_interval=10&keepalives_count=6";
 
     fn with_postgres_keepalives(url: &str) -> String {

@@ -81,9 +81,7 @@ const KEYWORDS: &[&str] = &[
 /// Whether a keyword's value is a secret: `password`, `sslpassword`, and
 /// the OAuth client secret and SCRAM keys.
 pub(crate) fn is_secret_keyword(keyword: &str) -> bool {
-    keyword.ends_with("password")
-        || keyword.ends_with("secret")
-        || keyword.starts_with("scram_")
+    keyword.ends_with("password") || keyword.ends_with("secret") || keyword.starts_with("scram_")
 }
 
 /// One `keyword=value` of a keyword/value string or of a URI's query.
@@ -124,11 +122,13 @@ pub(crate) struct Keywords {
 /// The length of libpq's URI prefix (`postgresql://` or `postgres://`,
 /// ASCII case ignored here; the caller hands libpq the lower-case form).
 pub(crate) fn uri_prefix(text: &str) -> Option<usize> {
-    ["postgresql://", "postgres://"].into_iter().find_map(|prefix| {
-        text.get(..prefix.len())
-            .filter(|start| start.eq_ignore_ascii_case(prefix))
-            .map(|_| prefix.len())
-    })
+    ["postgresql://", "postgres://"]
+        .into_iter()
+        .find_map(|prefix| {
+            text.get(..prefix.len())
+                .filter(|start| start.eq_ignore_ascii_case(prefix))
+                .map(|_| prefix.len())
+        })
 }
 
 fn refuse(what: impl Into<String>) -> CliError {
@@ -454,8 +454,14 @@ mod tests {
     #[test]
     fn the_password_ends_at_the_first_at_sign_as_in_libpq() {
         assert_eq!(password("postgres://u:pw@h/d").as_deref(), Some("pw"));
-        assert_eq!(password("postgres://u:p?s#s:x@h/d").as_deref(), Some("p?s#s:x"));
-        assert_eq!(password("postgres://u:p%40s%2F@h/d").as_deref(), Some("p@s/"));
+        assert_eq!(
+            password("postgres://u:p?s#s:x@h/d").as_deref(),
+            Some("p?s#s:x")
+        );
+        assert_eq!(
+            password("postgres://u:p%40s%2F@h/d").as_deref(),
+            Some("p@s/")
+        );
         assert_eq!(password("postgres://u:@h/d").as_deref(), Some(""));
         assert_eq!(password("postgres://u@h/d"), None);
         assert_eq!(password("postgresql://h/d?x=a%40b"), None);
@@ -486,8 +492,7 @@ mod tests {
 
     #[test]
     fn keyword_strings_are_read_as_libpq_reads_them() {
-        let keywords =
-            parse_keywords(r"host=h  user = u password='a b\'c' dbname=d\ x").unwrap();
+        let keywords = parse_keywords(r"host=h  user = u password='a b\'c' dbname=d\ x").unwrap();
         let values: Vec<(&str, &str)> = keywords
             .settings
             .iter()
@@ -495,11 +500,23 @@ mod tests {
             .collect();
         assert_eq!(
             values,
-            [("host", "h"), ("user", "u"), ("password", "a b'c"), ("dbname", "d x")]
+            [
+                ("host", "h"),
+                ("user", "u"),
+                ("password", "a b'c"),
+                ("dbname", "d x")
+            ]
         );
-        for text in ["host=h password secret", "host=h pasword=x", "password='open"] {
+        for text in [
+            "host=h password secret",
+            "host=h pasword=x",
+            "password='open",
+        ] {
             let error = parse_keywords(text).unwrap_err().to_string();
-            assert!(!error.contains("secret") && !error.contains("open"), "{error}");
+            assert!(
+                !error.contains("secret") && !error.contains("open"),
+                "{error}"
+            );
         }
     }
 
@@ -508,7 +525,13 @@ mod tests {
         for text in ["host=h", " dbname = d", "a.db password=x", "x=1"] {
             assert!(looks_like_keywords(text), "{text}");
         }
-        for text in ["app.db", "dir/a=b.db", ":memory:", "my file.db", "C:\\x=1.db"] {
+        for text in [
+            "app.db",
+            "dir/a=b.db",
+            ":memory:",
+            "my file.db",
+            "C:\\x=1.db",
+        ] {
             assert!(!looks_like_keywords(text), "{text}");
         }
     }
@@ -516,6 +539,9 @@ mod tests {
     #[test]
     fn quoting_round_trips() {
         let text = format!("password={}", quote_value(r"a b'c\d"));
-        assert_eq!(parse_keywords(&text).unwrap().settings[0].decoded, r"a b'c\d");
+        assert_eq!(
+            parse_keywords(&text).unwrap().settings[0].decoded,
+            r"a b'c\d"
+        );
     }
 }

@@ -189,8 +189,7 @@ impl<'o> Scratch<'o> {
                 }
             ))
         };
-        let mut maintenance = AnyConnection::establish(&maintenance_url)
-        .map_err(|error| {
+        let mut maintenance = AnyConnection::establish(&maintenance_url).map_err(|error| {
             CliError::context(
                 format!("cannot create a scratch database on `{server}`"),
                 help(),

@@ -123,7 +123,11 @@ impl DatabaseUrl {
                 }
                 changed.push_str(&text[from..]);
                 if let Some(database) = database {
-                    changed = format!("{} dbname={}", changed.trim_end(), libpq::quote_value(database));
+                    changed = format!(
+                        "{} dbname={}",
+                        changed.trim_end(),
+                        libpq::quote_value(database)
+                    );
                 }
                 changed
             }
@@ -176,7 +180,10 @@ fn redact_spans(text: &str, spans: &[std::ops::Range<usize>]) -> String {
 }
 
 /// The raw text and the decoded value of each secret, for [`scrub`].
-fn secrets_of<'a>(text: &str, found: impl Iterator<Item = (std::ops::Range<usize>, &'a str)>) -> Vec<String> {
+fn secrets_of<'a>(
+    text: &str,
+    found: impl Iterator<Item = (std::ops::Range<usize>, &'a str)>,
+) -> Vec<String> {
     let mut secrets: Vec<String> = Vec::new();
     for (span, decoded) in found {
         secrets.push(text[span].to_owned());
@@ -327,10 +334,18 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Whether a character ends a token of a driver's message: white space,
+/// quotes, brackets and the delimiters of URLs and settings.
+fn delimits(c: char) -> bool {
+    c.is_whitespace() || "\"'`:@/?#&=,;()[]{}<>".contains(c)
+}
+
 /// Replaces each secret in a driver's message with `***`. Only for the
 /// message of a driver, where it is wrapped into revchain's error: a
-/// secret is replaced where it stands as a token of its own (not inside a
-/// longer word), so that a one-letter password does not garble the rest.
+/// secret is replaced where it stands as a token of its own, between
+/// delimiters (see [`delimits`]) or the message's ends, as a driver quotes
+/// a value (`"…"`) or a URL's part (`:…@`), so that a one-letter password
+/// (or `"`) does not garble the rest of the message.
 pub(crate) fn scrub(message: &str, secrets: &[String]) -> String {
     let mut text = message.to_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
@@ -341,11 +356,9 @@ pub(crate) fn scrub(message: &str, secrets: &[String]) -> String {
                 continue;
             }
             let end = start + secret.len();
-            let glued_before = secret.starts_with(|c: char| c.is_alphanumeric())
-                && text[..start].ends_with(|c: char| c.is_alphanumeric());
-            let glued_after = secret.ends_with(|c: char| c.is_alphanumeric())
-                && text[end..].starts_with(|c: char| c.is_alphanumeric());
-            if !glued_before && !glued_after {
+            let alone_before = text[..start].chars().next_back().is_none_or(delimits);
+            let alone_after = text[end..].chars().next().is_none_or(delimits);
+            if alone_before && alone_after {
                 out.push_str(&text[from..start]);
                 out.push_str(HIDDEN);
                 from = end;

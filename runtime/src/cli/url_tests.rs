@@ -59,11 +59,13 @@ fn a_password_the_driver_would_misread_is_refused_without_showing_it() {
 
 #[test]
 fn keyword_strings_are_postgres_with_their_password_redacted() {
-    let url =
-        DatabaseUrl::parse(r"host=127.0.0.1 user=u password='a b\'c' dbname=d").unwrap();
+    let url = DatabaseUrl::parse(r"host=127.0.0.1 user=u password='a b\'c' dbname=d").unwrap();
     assert_eq!(url.backend, Dialect::Postgres);
     assert_eq!(url.shown, "host=127.0.0.1 user=u password=*** dbname=d");
-    assert_eq!(url.connect, r"host=127.0.0.1 user=u password='a b\'c' dbname=d");
+    assert_eq!(
+        url.connect,
+        r"host=127.0.0.1 user=u password='a b\'c' dbname=d"
+    );
     assert!(url.secrets.contains(&"a b'c".to_owned()));
     for text in ["host=h password secret", "a.db password=secret", "x=secret"] {
         let error = DatabaseUrl::parse(text).unwrap_err().to_string();
@@ -163,6 +165,13 @@ fn scrubs_raw_and_decoded_passwords_from_driver_messages_only_as_tokens() {
         scrub("could not connect to server: \"o\"", &url.secrets),
         "could not connect to server: \"***\""
     );
+    let url = DatabaseUrl::parse("postgres://u:%22@h/d").unwrap();
+    let message = "connection to server at \"127.0.0.1\", port 1 failed";
+    assert_eq!(scrub(message, &url.secrets), message);
+    assert_eq!(
+        scrub("postgres://u:\"@h", &url.secrets),
+        "postgres://u:***@h"
+    );
 }
 
 #[test]
@@ -216,7 +225,10 @@ fn urls(password: &str) -> Vec<String> {
         format!("postgres://app@db.example/app?sslmode=require&password={encoded}"),
         format!("mysql://root:{encoded}@127.0.0.1:3306/app"),
         format!("mariadb://root:{password}@127.0.0.1/app"),
-        format!("host=db user=app password={} dbname=app", libpq::quote_value(password)),
+        format!(
+            "host=db user=app password={} dbname=app",
+            libpq::quote_value(password)
+        ),
     ]
 }
 

@@ -16,6 +16,7 @@ mod lock;
 mod output;
 mod revision;
 mod schema;
+mod secrets;
 mod settings;
 mod sql;
 
