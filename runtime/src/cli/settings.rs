@@ -92,7 +92,7 @@ impl Settings {
                         "invalid config file `{shown}`: {}{}",
                         e.span()
                             .map_or_else(String::new, |span| position(&text, span.start)),
-                        e.message().trim_end().replace('\n', "\n  ")
+                        unquoted(e.message().trim_end()).replace('\n', "\n  ")
                     ),
                     "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout` and `ddl_retries`",
                 )
@@ -120,12 +120,17 @@ impl Settings {
                 settings.ignore_tables = tables;
             }
             if let Some(lock) = file.lock {
-                settings.lock = Some(lock.parse().map_err(|error| {
-                    CliError::message(
-                        format!("invalid `lock` in the config file `{shown}`: {error}"),
-                        "set `lock` to `auto`, `advisory`, `table` or `none`",
-                    )
-                })?);
+                // The value is not quoted: a password may have been put
+                // under the wrong key.
+                settings.lock =
+                    Some(lock.parse().map_err(|_: crate::ParseLockStrategyError| {
+                        CliError::message(
+                            format!(
+                                "invalid `lock` in the config file `{shown}`: not a lock strategy"
+                            ),
+                            "set `lock` to `auto`, `advisory`, `table` or `none`",
+                        )
+                    })?);
             }
             if let Some(timeout) = file.lock_timeout {
                 settings.lock_timeout = Some(config_duration(&shown, "lock_timeout", &timeout)?);
@@ -196,11 +201,33 @@ impl Settings {
     }
 }
 
+/// serde's and toml's message without the value or key it quotes
+/// (`invalid type: string "…", expected u32`, ``unknown field `…` ``): a
+/// config file's content is never shown, since a password may have been
+/// put under the wrong key, or written as a key. The position says where
+/// it is, and the message lists the keys there are.
+fn unquoted(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((found, expected)) = rest.split_once(", expected")
+        {
+            let kind = found.split([' ', '`', '"']).next().unwrap_or(found);
+            return format!("{prefix}{kind}, expected{expected}");
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((_, expected)) = rest.split_once("`, ")
+    {
+        return format!("unknown key, {expected}");
+    }
+    message.to_owned()
+}
+
 /// A duration under `key` in the config file `shown`, such as `"30s"`.
 fn config_duration(shown: &str, key: &str, value: &str) -> Result<Duration, CliError> {
-    duration_parser(value).map_err(|error| {
+    duration_parser(value).map_err(|_| {
         CliError::message(
-            format!("invalid `{key}` in the config file `{shown}`: {error}"),
+            format!("invalid `{key}` in the config file `{shown}`: not a duration"),
             format!("set `{key}` to a duration such as \"30s\" or \"5m\""),
         )
     })
@@ -287,6 +314,27 @@ pub(crate) fn display_dir(dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_messages_lose_the_values_they_quote() {
+        assert_eq!(
+            unquoted("invalid type: string \"s3cret\", expected u32"),
+            "invalid type: string, expected u32"
+        );
+        assert_eq!(
+            unquoted("invalid type: integer `5`, expected a string"),
+            "invalid type: integer, expected a string"
+        );
+        assert_eq!(
+            unquoted("unknown field `u:s3cret@h`, expected one of `dir`, `lock`"),
+            "unknown key, expected one of `dir`, `lock`"
+        );
+        assert_eq!(
+            unquoted("unknown field `databse_url`, expected `dir`"),
+            "unknown key, expected `dir`"
+        );
+        assert_eq!(unquoted("duplicate key"), "duplicate key");
+    }
 
     #[test]
     fn directories_are_shown_as_given() {

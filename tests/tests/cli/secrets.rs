@@ -363,6 +363,20 @@ fn never_printed(project: &Project, password: &str, port: u16) -> Result<(), Tes
         hidden(&run, password, "bad config file");
         prop_assert!(!run.stderr.contains("127.0.0.1"), "{}", run.stderr);
     }
+    // A password under the wrong key, or as a quoted key.
+    let quoted = toml_string(password);
+    for line in [
+        format!("ddl_retries = {quoted}"),
+        format!("lock = {quoted}"),
+        format!("lock_timeout = {quoted}"),
+        format!("ignore_tables = {quoted}"),
+        format!("{quoted} = 1"),
+    ] {
+        std::fs::write(project.path().join("bad.toml"), format!("{line}\n")).unwrap();
+        let run = project.run(&["--config-file", "bad.toml", "current"]);
+        hidden(&run, password, &line);
+        prop_assert_eq!(run.code, 1, "{}: {}", line, run.stderr);
+    }
     for line in [
         format!("OTHER='{password}"),
         format!("OTHER=\"{password}"),

@@ -119,7 +119,7 @@ fn config_files_refuse_unknown_keys_and_missing_files() {
         .run(&["--config-file", "bad.toml", "current"])
         .code(1)
         .stderr_has("error: invalid config file `bad.toml`:")
-        .stderr_has("unknown field `databse_url`")
+        .stderr_has("line 1, column 1: unknown key, expected one of `database_url`")
         .stderr_has("= help: the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout` and `ddl_retries`");
     std::fs::write(project.path().join("broken.toml"), "database_url = \n").unwrap();
     project
