@@ -108,6 +108,18 @@ pub use args::{
 };
 pub use url::redact_url;
 
+/// What the fuzz target of the redaction promise (`runtime/fuzz`) reaches:
+/// built only by cargo-fuzz (`--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// A config file's and a `.env` file's text, read as the command reads
+    /// them: each one's database URL as shown, or its error message.
+    pub fn rendered_settings(text: &str) -> [String; 2] {
+        super::settings::rendered(text)
+    }
+}
+
 use crate::{Dialect, Migrator, Revisions};
 use connection::AnyConnection;
 use error::CliError;

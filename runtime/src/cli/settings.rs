@@ -84,19 +84,7 @@ impl Settings {
             let shown = path.display().to_string();
             let text = std::fs::read_to_string(path)
                 .map_err(|e| CliError::io(format!("cannot read the config file `{shown}`"), e))?;
-            let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-                // Where and what, never the line itself: it may hold a
-                // password (an unquoted `database_url = postgres://…`).
-                CliError::message(
-                    format!(
-                        "invalid config file `{shown}`: {}{}",
-                        e.span()
-                            .map_or_else(String::new, |span| position(&text, span.start)),
-                        unquoted(e.message().trim_end()).replace('\n', "\n  ")
-                    ),
-                    "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout` and `ddl_retries`",
-                )
-            })?;
+            let file = config_file(&text, &shown)?;
             if let Some(url) = file.database_url {
                 settings.database_url = Some(Sourced {
                     value: url,
@@ -201,6 +189,41 @@ impl Settings {
     }
 }
 
+/// Reads a config file's text (`shown` names it in messages).
+fn config_file(text: &str, shown: &str) -> Result<ConfigFile, CliError> {
+    toml::from_str(text).map_err(|e| {
+        // Where and what, never the line itself: it may hold a password (an
+        // unquoted `database_url = postgres://…`).
+        CliError::message(
+            format!(
+                "invalid config file `{shown}`: {}{}",
+                e.span()
+                    .map_or_else(String::new, |span| position(text, span.start)),
+                unquoted(e.message().trim_end()).replace('\n', "\n  ")
+            ),
+            "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout` and `ddl_retries`",
+        )
+    })
+}
+
+/// What a config file and a `.env` file read to, as the messages a user
+/// would see, for the fuzz target of the redaction promise (`runtime/fuzz`):
+/// the config file's `database_url` shown redacted, or its error; `.env`'s
+/// `DATABASE_URL` shown redacted, or its error.
+#[cfg(fuzzing)]
+pub(crate) fn rendered(text: &str) -> [String; 2] {
+    let shown = |url: Option<String>| url.map(|url| super::url::redact_url(&url)).unwrap_or_default();
+    let config = match config_file(text, "fuzz.toml") {
+        Ok(file) => shown(file.database_url),
+        Err(error) => error.to_string(),
+    };
+    let dotenv = match dotenv_text(text) {
+        Ok(url) => shown(url),
+        Err(error) => error.to_string(),
+    };
+    [config, dotenv]
+}
+
 /// serde's and toml's message without the value or key it quotes
 /// (`invalid type: string "…", expected u32`, ``unknown field `…` ``): a
 /// config file's content is never shown, since a password may have been
@@ -241,9 +264,14 @@ fn dotenv_database_url() -> Result<Option<String>, CliError> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::io("cannot read `.env`".to_owned(), e))?;
+    dotenv_text(&text)
+}
+
+/// `DATABASE_URL` from the text of a `.env` file.
+fn dotenv_text(text: &str) -> Result<Option<String>, CliError> {
     let mut found = None;
     for item in dotenvy::from_read_iter(text.as_bytes()) {
-        let (key, value) = item.map_err(|e| dotenv_error(&e, &text))?;
+        let (key, value) = item.map_err(|e| dotenv_error(&e, text))?;
         if key == "DATABASE_URL" && !value.is_empty() {
             found = Some(value);
         }
