@@ -212,7 +212,10 @@ fn config_file(text: &str, shown: &str) -> Result<ConfigFile, CliError> {
 /// `DATABASE_URL` shown redacted, or its error.
 #[cfg(fuzzing)]
 pub(crate) fn rendered(text: &str) -> [String; 2] {
-    let shown = |url: Option<String>| url.map(|url| super::url::redact_url(&url)).unwrap_or_default();
+    let shown = |url: Option<String>| {
+        url.map(|url| super::url::redact_url(&url))
+            .unwrap_or_default()
+    };
     let config = match config_file(text, "fuzz.toml") {
         Ok(file) => shown(file.database_url),
         Err(error) => error.to_string(),
