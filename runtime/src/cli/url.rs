@@ -23,6 +23,13 @@ use crate::Dialect;
 /// What a redacted password or secret setting is shown as.
 const HIDDEN: &str = "***";
 
+/// What a database name written into a PostgreSQL URI's path escapes: all
+/// but letters, digits, `_`, `-` and `.`.
+const DATABASE_NAME: percent_encoding::AsciiSet = percent_encoding::NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'-')
+    .remove(b'.');
+
 /// How the URL was written, for [`DatabaseUrl::with_database`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Form {
@@ -107,7 +114,7 @@ impl DatabaseUrl {
                     changed.push('/');
                     changed.extend(percent_encoding::utf8_percent_encode(
                         database,
-                        percent_encoding::NON_ALPHANUMERIC,
+                        &DATABASE_NAME,
                     ));
                 }
                 changed.push_str(&text[path.end..]);

@@ -124,8 +124,12 @@ fn the_database_of_a_url_is_replaced() {
         "postgres://u:p@h:5432/postgres?sslmode=disable"
     );
     assert_eq!(
-        with("postgres://u:p?x@h", Some("scratch")),
-        "postgres://u:p?x@h/scratch"
+        with("postgres://u:p?x@h", Some("revchain_scratch_1")),
+        "postgres://u:p?x@h/revchain_scratch_1"
+    );
+    assert_eq!(
+        with("postgres://h/app", Some("a b/c")),
+        "postgres://h/a%20b%2Fc"
     );
     assert_eq!(
         with("mysql://root:p@h:3306/app", None),
