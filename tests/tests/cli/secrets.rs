@@ -215,6 +215,23 @@ fn a_connection_with_reserved_characters_in_the_password_works_on_postgres() {
         format!("host={hostname} port={port} user={user} password='Xq7 a\\'b' dbname={name}");
     let run = project.run_on(&keywords, &["current"]).ok();
     assert_eq!(run.stdout, format!("{HEAD} (head)\n"));
+    // The scratch database of `check --schema` is created on the same
+    // server through both forms: its URL is built by structure too.
+    let schema = blog_schema();
+    for url in [&url, &keywords] {
+        project
+            .run_on(url, &["check", "--schema", &schema])
+            .ok()
+            .stdout_has("ok: no new upgrade operations detected");
+    }
+}
+
+/// The blog example's models, which match the example history.
+fn blog_schema() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtime/examples/blog/schema.rs")
+        .display()
+        .to_string()
 }
 
 /// A MariaDB account for one test, dropped afterwards.
@@ -265,6 +282,16 @@ fn a_connection_with_reserved_characters_in_the_password_works_on_mariadb() {
         .run_on(&url, &["current"])
         .ok()
         .stdout_has(&format!("{HEAD} (head)"));
+    // No scratch database for this account (no `CREATE` on the server): the
+    // error shows the server's URL redacted.
+    let run = project
+        .run_on(&url, &["check", "--schema", &blog_schema()])
+        .code(1);
+    assert!(!run.stderr.contains("Xq7"), "{}", run.stderr);
+    run.stderr_has(&format!(
+        "error: cannot create a scratch database `revchain_scratch_"
+    ))
+    .stderr_has(&format!("on `mysql://{}:***@{host}`", account.name));
     // A wrong password: refused by the server, and not shown.
     let wrong = url.replace("Xq7@a", "Xq8@a");
     let run = project.run_on(&wrong, &["current"]).code(1);
