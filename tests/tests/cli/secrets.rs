@@ -288,10 +288,8 @@ fn a_connection_with_reserved_characters_in_the_password_works_on_mariadb() {
         .run_on(&url, &["check", "--schema", &blog_schema()])
         .code(1);
     assert!(!run.stderr.contains("Xq7"), "{}", run.stderr);
-    run.stderr_has(&format!(
-        "error: cannot create a scratch database `revchain_scratch_"
-    ))
-    .stderr_has(&format!("on `mysql://{}:***@{host}`", account.name));
+    run.stderr_has("error: cannot create a scratch database `revchain_scratch_")
+        .stderr_has(&format!("on `mysql://{}:***@{host}`", account.name));
     // A wrong password: refused by the server, and not shown.
     let wrong = url.replace("Xq7@a", "Xq8@a");
     let run = project.run_on(&wrong, &["current"]).code(1);
