@@ -295,7 +295,11 @@ fn dotenv_error(error: &dotenvy::Error, text: &str) -> CliError {
                 position(text, start + (*index).min(first))
             })
         ),
-        other => other.to_string(),
+        // An I/O error's message holds no content of the file.
+        dotenvy::Error::Io(error) => error.to_string(),
+        // `VarError::NotUnicode` quotes the variable's value: said without it.
+        dotenvy::Error::EnvVar(_) => "a variable it names is not set or not valid UTF-8".to_owned(),
+        _ => "it does not parse".to_owned(),
     };
     CliError::message(
         format!("cannot read `.env`: {what}"),
