@@ -1,7 +1,7 @@
 //! A connection to whichever backend the URL names, among those compiled in.
 
-use super::error::CliError;
-use super::url::DatabaseUrl;
+use super::error::{CliError, DriverMessage};
+use super::url::{DatabaseUrl, scrub};
 use crate::Dialect;
 
 /// A diesel connection of one of the compiled-in backends.
@@ -76,12 +76,10 @@ impl AnyConnection {
                 {
                     // TCP keepalives unless the URL sets them (see
                     // `keepalive`).
-                    let connect = super::keepalive::with_postgres_keepalives(&url.connect);
-                    establish(&DatabaseUrl {
-                        connect,
-                        ..url.clone()
-                    })
-                    .map(AnyConnection::Postgres)
+                    let mut with_keepalives = url.clone();
+                    with_keepalives.connect =
+                        super::keepalive::with_postgres_keepalives(&url.connect)?;
+                    establish(&with_keepalives).map(AnyConnection::Postgres)
                 }
                 #[cfg(not(feature = "postgres"))]
                 {
@@ -102,10 +100,12 @@ impl AnyConnection {
     }
 }
 
+/// Connects; a failure is wrapped with the URL as shown, and the driver's
+/// message scrubbed of the password here, the one place it can hold it.
 fn establish<C: diesel::Connection>(url: &DatabaseUrl) -> Result<C, CliError> {
     C::establish(&url.connect).map_err(|source| CliError::Connect {
         url: url.shown.clone(),
-        source,
+        source: DriverMessage(scrub(&source.to_string(), &url.secrets)),
     })
 }
 

@@ -37,9 +37,11 @@
 //!   that cannot be written are a failure (`error: cannot write to standard
 //!   output`, with its cause), except on a closed pipe (`revchain history |
 //!   head -1`), which ends the command quietly with 0.
-//! - **Passwords** never appear: URLs are shown through [`redact_url`], and
-//!   the password is scrubbed from every line printed, drivers' messages
-//!   included.
+//! - **Passwords** never appear: URLs are read by structure, as their
+//!   drivers read them, and shown through [`redact_url`]; a driver's
+//!   message is scrubbed of the password where it is wrapped into the
+//!   error. Nothing else is rewritten: scripts, history and JSON come
+//!   through as they are.
 //! - **Settings**: the database URL is `--database-url`, else
 //!   `database_url` from the `--config-file`s (later files win), else
 //!   `DATABASE_URL` from the environment, else `DATABASE_URL` from `.env`
@@ -94,6 +96,7 @@ mod git;
 mod import;
 #[cfg(any(feature = "postgres", test))]
 mod keepalive;
+mod libpq;
 mod lock;
 mod output;
 mod rebase;
@@ -120,6 +123,18 @@ pub use args::{
     ShowArgs, StampArgs, StepsArgs, SyncArgs, UpgradeArgs,
 };
 pub use url::redact_url;
+
+/// What the fuzz target of the redaction promise (`runtime/fuzz`) reaches:
+/// built only by cargo-fuzz (`--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// A config file's and a `.env` file's text, read as the command reads
+    /// them: each one's database URL as shown, or its error message.
+    pub fn rendered_settings(text: &str) -> [String; 2] {
+        super::settings::rendered(text)
+    }
+}
 
 use crate::{Dialect, Migrator, Revisions};
 use connection::AnyConnection;
@@ -450,18 +465,12 @@ impl<'a> Session<'a> {
         statements
     }
 
-    /// The database URL, parsed; its password is hidden from all output
-    /// from now on.
+    /// The database URL, parsed; it is shown by its redacted form only.
     fn database_url(&self) -> Result<DatabaseUrl, CliError> {
         let url = self
             .settings
             .database_url(self.defaults.database_url.as_deref())?;
-        // Hide the password before anything can print it.
-        let parsed = DatabaseUrl::parse(&url.value);
-        if let Ok(parsed) = &parsed {
-            self.output.hide(&parsed.secrets);
-        }
-        parsed.map_err(|error| match error {
+        DatabaseUrl::parse(&url.value).map_err(|error| match error {
             CliError::Message { message, help } => CliError::Message {
                 message: format!("{message} (from {})", url.origin),
                 help,
@@ -470,8 +479,7 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// The database URL if anything gives one, parsed; its password is
-    /// hidden from all output from now on.
+    /// The database URL if anything gives one, parsed.
     fn find_database_url(&self) -> Result<Option<DatabaseUrl>, CliError> {
         match self
             .settings

@@ -1,20 +1,22 @@
 //! Where and how the commands print: results on stdout, logs, warnings and
 //! errors on stderr; colour only on a terminal without `NO_COLOR`; with
-//! `--format json`, one JSON document on stdout, errors included. Every line
-//! is scrubbed of the database password first.
+//! `--format json`, one JSON document on stdout, errors included. What is
+//! printed is printed as it is: a password never reaches here, since URLs
+//! are redacted where they are rendered and drivers' messages where they
+//! are wrapped (see `url`), so scripts, history and JSON come through
+//! byte for byte.
 //!
 //! A write to stdout that fails is the command's error ([`CliError::Stdout`]);
 //! writes to stderr are best effort: with stderr gone, nothing is left to
 //! report a failure on.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 
 use serde_json::{Value, json};
 
 use super::args::Format;
 use super::error::CliError;
-use super::url::scrub;
 
 /// A colour, as an SGR code.
 #[derive(Clone, Copy, Debug)]
@@ -42,7 +44,6 @@ pub(crate) struct Output {
     format: Format,
     colour_stdout: bool,
     colour_stderr: bool,
-    secrets: RefCell<Vec<String>>,
     /// Whether a progress line was started on stderr and not ended.
     open_line: Cell<bool>,
 }
@@ -54,25 +55,12 @@ impl Output {
             format,
             colour_stdout: colour && std::io::stdout().is_terminal(),
             colour_stderr: colour && std::io::stderr().is_terminal(),
-            secrets: RefCell::new(Vec::new()),
             open_line: Cell::new(false),
         }
     }
 
     pub(crate) fn json(&self) -> bool {
         self.format == Format::Json
-    }
-
-    /// Adds secrets to scrub from everything printed from now on.
-    pub(crate) fn hide(&self, secrets: &[String]) {
-        let mut known = self.secrets.borrow_mut();
-        known.extend(secrets.iter().cloned());
-        known.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        known.dedup();
-    }
-
-    fn clean(&self, text: &str) -> String {
-        scrub(text, &self.secrets.borrow())
     }
 
     /// Wraps `text` in a colour, if stdout is a colour terminal.
@@ -82,7 +70,6 @@ impl Output {
 
     /// Writes a line on stdout, flushed, so that a failure shows here.
     fn write_stdout(&self, line: &str) -> io::Result<()> {
-        let line = self.clean(line);
         let mut stdout = io::stdout().lock();
         writeln!(stdout, "{line}")?;
         stdout.flush()
@@ -90,7 +77,6 @@ impl Output {
 
     /// Writes text and a newline on stderr, best effort (see the module).
     fn write_stderr(&self, text: &str) {
-        let text = self.clean(text);
         let _ = writeln!(io::stderr().lock(), "{text}");
     }
 
@@ -119,7 +105,6 @@ impl Output {
             return;
         }
         self.end_line();
-        let text = self.clean(text);
         let mut stderr = io::stderr().lock();
         // Best effort, as every write to stderr.
         let _ = write!(stderr, "{text}").and_then(|()| stderr.flush());

@@ -23,7 +23,7 @@ use diesel::sql_types::Text;
 use super::connection::{AnyConnection, with_connection};
 use super::error::CliError;
 use super::output::Output;
-use super::url::{DatabaseUrl, redact_url, with_database};
+use super::url::DatabaseUrl;
 use crate::{Dialect, quote_identifier, quote_literal};
 
 /// The start of every scratch database's name.
@@ -167,15 +167,12 @@ impl<'o> Scratch<'o> {
                 let dir = std::env::temp_dir();
                 remove_stale_files(output, &dir, now);
                 let path = dir.join(format!("{name}.db"));
-                let shown = path.display().to_string();
                 return Ok(Scratch {
                     output,
-                    url: DatabaseUrl {
-                        backend: Dialect::Sqlite,
-                        connect: shown.clone(),
-                        shown,
-                        secrets: Vec::new(),
-                    },
+                    url: DatabaseUrl::sqlite(
+                        &path.display().to_string(),
+                        &path.display().to_string(),
+                    ),
                     kind: ScratchKind::File(path),
                     removed: false,
                 });
@@ -183,10 +180,10 @@ impl<'o> Scratch<'o> {
         };
         let dialect = url.backend;
         let maintenance_url = match url.backend {
-            Dialect::Postgres => with_database(&url.connect, Some("postgres")),
-            _ => with_database(&url.connect, None),
+            Dialect::Postgres => url.with_database(Some("postgres"))?,
+            _ => url.with_database(None)?,
         };
-        let server = redact_url(&with_database(&url.connect, None));
+        let server = url.with_database(None)?.shown;
         let help = || {
             Some(format!(
                 "revchain compares the models with a scratch database it creates on the server of the database URL and drops afterwards: {}",
@@ -197,22 +194,14 @@ impl<'o> Scratch<'o> {
                 }
             ))
         };
-        let mut maintenance = AnyConnection::establish(
-            &DatabaseUrl {
-                backend: url.backend,
-                shown: redact_url(&maintenance_url),
-                connect: maintenance_url,
-                secrets: url.secrets.clone(),
-            },
-            init_sql,
-        )
-        .map_err(|error| {
-            CliError::context(
-                format!("cannot create a scratch database on `{server}`"),
-                help(),
-                error,
-            )
-        })?;
+        let mut maintenance =
+            AnyConnection::establish(&maintenance_url, init_sql).map_err(|error| {
+                CliError::context(
+                    format!("cannot create a scratch database on `{server}`"),
+                    help(),
+                    error,
+                )
+            })?;
         remove_stale_databases(output, &mut maintenance, dialect, &server, now);
         let sql = format!("CREATE DATABASE {}", quote_identifier(dialect, &name));
         with_connection!(&mut maintenance, |c| c.batch_execute(&sql)).map_err(|error| {
@@ -222,15 +211,10 @@ impl<'o> Scratch<'o> {
                 error,
             )
         })?;
-        let scratch_url = with_database(&url.connect, Some(&name));
+        let scratch_url = url.with_database(Some(&name))?;
         Ok(Scratch {
             output,
-            url: DatabaseUrl {
-                backend: url.backend,
-                shown: redact_url(&scratch_url),
-                connect: scratch_url,
-                secrets: url.secrets.clone(),
-            },
+            url: scratch_url,
             kind: ScratchKind::Server {
                 name,
                 dialect,

@@ -22,6 +22,7 @@ mod reading;
 mod rebase;
 mod revision;
 mod schema;
+mod secrets;
 mod settings;
 mod sql;
 mod sync;
