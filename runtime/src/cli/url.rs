@@ -352,10 +352,12 @@ fn delimits(c: char) -> bool {
 /// secret is replaced where it stands as a token of its own, between
 /// delimiters (see [`delimits`]) or the message's ends, as a driver quotes
 /// a value (`"…"`) or a URL's part (`:…@`), so that a one-letter password
-/// (or `"`) does not garble the rest of the message.
+/// (or `"`) does not garble the rest of the message. A password of white
+/// space only is left alone: it cannot be told from the message's own
+/// spacing, which it would garble, and showing a space reveals nothing.
 pub(crate) fn scrub(message: &str, secrets: &[String]) -> String {
     let mut text = message.to_owned();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+    for secret in secrets.iter().filter(|s| !s.trim().is_empty()) {
         let mut out = String::with_capacity(text.len());
         let mut from = 0;
         for (start, _) in text.match_indices(secret.as_str()) {

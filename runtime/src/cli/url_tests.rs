@@ -176,6 +176,10 @@ fn scrubs_raw_and_decoded_passwords_from_driver_messages_only_as_tokens() {
         scrub("postgres://u:\"@h", &url.secrets),
         "postgres://u:***@h"
     );
+    // A password of white space only leaves the message's spacing alone.
+    let url = DatabaseUrl::parse("mysql://root:%20@127.0.0.1/app").unwrap();
+    let message = "Can't connect to server on '127.0.0.1' (115)";
+    assert_eq!(scrub(message, &url.secrets), message);
 }
 
 #[test]
