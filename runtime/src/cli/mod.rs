@@ -10,7 +10,7 @@
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
 //! `history`, `heads`, `show`, `check` (and `verify`), `lock status` and
-//! `lock release [--force]`, plus `revision` in the standalone binary.
+//! `lock release [--force]`, plus `revision`, `completions SHELL` and `man` in the standalone binary.
 //!
 //! - **Models.** `revision --autogenerate` and `check --schema` compare
 //!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or
@@ -88,6 +88,7 @@ mod revision;
 mod scratch;
 mod script;
 mod settings;
+mod shell;
 mod url;
 
 use std::ffi::OsString;
@@ -99,10 +100,11 @@ use clap::Parser;
 use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
-    CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
+    CheckArgs, Cli, Command, CompletionsArgs, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
     HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs,
     UpgradeArgs,
 };
+pub use shell::{Shell, write_completions, write_man_page};
 pub use url::redact_url;
 
 use crate::{Dialect, Migrator, Revisions};
@@ -138,6 +140,15 @@ where
     T: Into<OsString> + Clone,
 {
     match Cli::try_parse_from(args) {
+        // Neither reads settings nor opens a database.
+        Ok(Cli {
+            command: Command::Completions(args),
+            ..
+        }) => print_generated(|out| write_completions(args.shell, out)),
+        Ok(Cli {
+            command: Command::Man,
+            ..
+        }) => print_generated(write_man_page),
         Ok(cli) => run(
             &cli.global,
             &Defaults::default(),
@@ -145,10 +156,21 @@ where
             |session| match &cli.command {
                 Command::Revision(args) => revision::revision(session, args),
                 Command::Db(command) => commands::run(session, command),
+                Command::Completions(_) | Command::Man => Ok(()),
             },
         ),
         Err(error) => clap_exit(&error),
     }
+}
+
+/// Writes what `generate` writes (a completion script, the manual page) on
+/// stdout, and returns the exit status.
+fn print_generated(generate: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    finish(
+        &Output::new(Format::Text),
+        generate(&mut stdout).map_err(CliError::Stdout),
+    )
 }
 
 /// Prints a clap error, or the help or version it stands for, and returns

@@ -7,6 +7,7 @@
 mod adoption;
 mod concurrency;
 mod ddl_lock;
+mod async_wrapper;
 mod drift;
 mod failure;
 mod kill;
@@ -19,6 +20,7 @@ mod read_only;
 mod realworld;
 mod roundtrip;
 mod targets;
+mod tracing_events;
 mod transactions;
 mod version_row;
 
