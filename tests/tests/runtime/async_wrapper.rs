@@ -5,6 +5,7 @@
 //! manager as it found it.
 
 use diesel::Connection;
+use diesel::connection::TransactionManager;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::{AsyncMysqlConnection, AsyncPgConnection};
 use revchain::{Error, MigrationConnection, Migrator};
@@ -50,7 +51,16 @@ where
     assert_usable(conn);
 }
 
+/// No transaction left open, as diesel's transaction manager sees it (a
+/// transaction it was not told had ended would make the next
+/// `Connection::transaction` a savepoint), and its API works.
 fn assert_usable<C: Connection>(conn: &mut C) {
+    let depth = <C::TransactionManager as TransactionManager<C>>::transaction_manager_status_mut(
+        conn,
+    )
+    .transaction_depth()
+    .expect("diesel's transaction manager is not broken");
+    assert_eq!(depth, None, "diesel believes a transaction is still open");
     conn.transaction::<_, diesel::result::Error, _>(|_| Ok(()))
         .expect("diesel's transaction API after revchain");
 }
