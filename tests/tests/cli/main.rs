@@ -17,6 +17,7 @@ mod output;
 mod revision;
 mod schema;
 mod settings;
+mod shell;
 mod sql;
 
 use std::path::{Path, PathBuf};
