@@ -116,7 +116,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
                 println!("applied {} ({:.1?})", step.id, step.duration);
             }
         }
-        migrator.status(&mut conn).map_err(|error| error.to_string())
+        migrator
+            .status(&mut conn)
+            .map_err(|error| error.to_string())
     })
     .await
     .map_err(|error| format!("the startup migration did not finish: {error}"))??;

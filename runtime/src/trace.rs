@@ -45,7 +45,9 @@ pub(crate) fn operation(
             "downgrade" => {
                 tracing::info_span!(target: "revchain", "downgrade", target = %target, backend = %backend)
             }
-            _ => tracing::info_span!(target: "revchain", "stamp", target = %target, backend = %backend),
+            _ => {
+                tracing::info_span!(target: "revchain", "stamp", target = %target, backend = %backend)
+            }
         };
         span.entered()
     }

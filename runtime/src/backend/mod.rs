@@ -171,7 +171,11 @@ pub(crate) trait KnownBackend: diesel::backend::Backend + Sized {
 
 /// Implements [`KnownBackend`] for one of diesel's backends.
 #[cfg_attr(
-    not(any(feature = "sqlite", feature = "postgres_backend", feature = "mysql_backend")),
+    not(any(
+        feature = "sqlite",
+        feature = "postgres_backend",
+        feature = "mysql_backend"
+    )),
     allow(unused_macros)
 )]
 macro_rules! known_backend {
@@ -221,10 +225,7 @@ macro_rules! known_backend {
                 diesel::RunQueryDsl::load(diesel::sql_query(sql), conn)
             }
 
-            fn load_query_only<C>(
-                conn: &mut C,
-                sql: &str,
-            ) -> diesel::QueryResult<Vec<QueryOnlyRow>>
+            fn load_query_only<C>(conn: &mut C, sql: &str) -> diesel::QueryResult<Vec<QueryOnlyRow>>
             where
                 C: LoadConnection<Backend = Self>,
             {
@@ -476,7 +477,11 @@ where
 /// Used for the version row: the startup check and every step read it.
 #[derive(Debug, Clone)]
 #[cfg_attr(
-    not(any(feature = "sqlite", feature = "postgres_backend", feature = "mysql_backend")),
+    not(any(
+        feature = "sqlite",
+        feature = "postgres_backend",
+        feature = "mysql_backend"
+    )),
     allow(dead_code)
 )]
 struct CachedQuery(String);
@@ -501,4 +506,3 @@ impl diesel::query_builder::Query for CachedQuery {
 }
 
 impl<Conn> diesel::RunQueryDsl<Conn> for CachedQuery {}
-

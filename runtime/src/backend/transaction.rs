@@ -13,13 +13,11 @@
 
 use std::num::NonZeroU32;
 
-use diesel::connection::{
-    TransactionDepthChange, TransactionManager, TransactionManagerStatus,
-};
+use diesel::connection::{TransactionDepthChange, TransactionManager, TransactionManagerStatus};
 use revchain_internals::sql::Dialect;
 
-use super::private::{Begin, Connection};
 use super::KnownBackend;
+use super::private::{Begin, Connection};
 use crate::error::{Context, Error};
 
 /// How many times a batch of revchain's own bookkeeping is sent when a
@@ -56,7 +54,10 @@ fn is_outermost<C: diesel::Connection>(conn: &mut C) -> bool {
 /// diesel's transaction manager so: diesel's
 /// `AnsiTransactionManager::begin_transaction_sql`, for any connection's
 /// transaction manager.
-pub(super) fn begin_with<C: diesel::Connection>(conn: &mut C, sql: &str) -> diesel::QueryResult<()> {
+pub(super) fn begin_with<C: diesel::Connection>(
+    conn: &mut C,
+    sql: &str,
+) -> diesel::QueryResult<()> {
     if depth(conn)?.is_some() {
         return Err(diesel::result::Error::AlreadyInTransaction);
     }

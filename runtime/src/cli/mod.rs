@@ -100,9 +100,9 @@ use clap::Parser;
 use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
-    CheckArgs, Cli, Command, CompletionsArgs, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs,
-    UpgradeArgs,
+    CheckArgs, Cli, Command, CompletionsArgs, CurrentArgs, DbArgs, DbCommand, DowngradeArgs,
+    Format, GlobalArgs, HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs,
+    StepsArgs, UpgradeArgs,
 };
 pub use shell::{Shell, write_completions, write_man_page};
 pub use url::redact_url;

@@ -55,7 +55,12 @@ fn man_prints_a_roff_page_with_the_commands() {
 fn completions_and_man_need_no_database_url_even_a_broken_one() {
     let project = Project::empty();
     project
-        .run(&["completions", "bash", "--database-url", "postgres://[broken"])
+        .run(&[
+            "completions",
+            "bash",
+            "--database-url",
+            "postgres://[broken",
+        ])
         .ok();
     project
         .run(&["man", "--config-file", "does-not-exist.toml"])

@@ -55,11 +55,10 @@ where
 /// transaction it was not told had ended would make the next
 /// `Connection::transaction` a savepoint), and its API works.
 fn assert_usable<C: Connection>(conn: &mut C) {
-    let depth = <C::TransactionManager as TransactionManager<C>>::transaction_manager_status_mut(
-        conn,
-    )
-    .transaction_depth()
-    .expect("diesel's transaction manager is not broken");
+    let depth =
+        <C::TransactionManager as TransactionManager<C>>::transaction_manager_status_mut(conn)
+            .transaction_depth()
+            .expect("diesel's transaction manager is not broken");
     assert_eq!(depth, None, "diesel believes a transaction is still open");
     conn.transaction::<_, diesel::result::Error, _>(|_| Ok(()))
         .expect("diesel's transaction API after revchain");

@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod adoption;
+mod async_wrapper;
 mod concurrency;
 mod ddl_lock;
-mod async_wrapper;
 mod drift;
 mod failure;
 mod kill;

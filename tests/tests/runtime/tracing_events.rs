@@ -103,7 +103,11 @@ impl Recorder {
     /// The events with this message.
     fn events(&self, message: &str) -> Vec<Recorded> {
         let events = self.events.lock().unwrap();
-        events.iter().filter(|e| e.name == message).cloned().collect()
+        events
+            .iter()
+            .filter(|e| e.name == message)
+            .cloned()
+            .collect()
     }
 }
 
