@@ -105,7 +105,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     // revchain blocks: off the async workers, on a blocking thread, where
     // the wrapper drives diesel-async's connection on this runtime.
     let status = tokio::task::spawn_blocking(move || -> Result<revchain::Status, String> {
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&startup_url)
+        type Wrapper = AsyncConnectionWrapper<AsyncPgConnection>;
+        let mut conn = <Wrapper as Connection>::establish(&startup_url)
             .map_err(|error| format!("cannot connect to the database: {error}"))?;
         let migrator = Migrator::new(&REVISIONS);
         if migrate {

@@ -26,7 +26,7 @@ use crate::report::Progress;
 pub(crate) type Operation = tracing::span::EnteredSpan;
 /// Nothing: the feature `tracing` is off.
 #[cfg(not(feature = "tracing"))]
-pub(crate) type Operation = ();
+pub(crate) struct Operation;
 
 /// Enters the span of `operation` (`upgrade`, `downgrade` or `stamp`) towards
 /// `target` on `backend`.
@@ -51,6 +51,8 @@ pub(crate) fn operation(
         };
         span.entered()
     }
+    #[cfg(not(feature = "tracing"))]
+    Operation
 }
 
 /// The event of a [`Progress`] report.
