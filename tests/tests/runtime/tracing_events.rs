@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use diesel::Connection;
 use revchain::{Dialect, MigrationConnection, Migrator};
@@ -114,6 +114,13 @@ impl Recorder {
 /// Upgrades, downgrades and stamps under the recorder, and checks what it
 /// recorded.
 fn check<C: MigrationConnection>(conn: &mut C, dialect: Dialect, backend: &str) {
+    // While a single dispatcher is registered, tracing-core decides whether
+    // a callsite is enabled with the default dispatcher of the thread that
+    // hits it first: another test's thread, without a subscriber, would
+    // disable revchain's callsites for this one. A second dispatcher kept
+    // alive makes it ask every registered dispatcher instead.
+    static SECOND: OnceLock<tracing::Dispatch> = OnceLock::new();
+    SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
     let recorder = Recorder::default();
     let migrator = Migrator::new(&EXAMPLE);
     tracing::subscriber::with_default(recorder.clone(), || {
@@ -131,7 +138,12 @@ fn check<C: MigrationConnection>(conn: &mut C, dialect: Dialect, backend: &str) 
         .iter()
         .filter(|e| e.fields["direction"] == "up")
         .collect();
-    assert_eq!(ups.len(), EXAMPLE.len());
+    assert_eq!(
+        ups.len(),
+        EXAMPLE.len(),
+        "events: {:?}",
+        recorder.events.lock().unwrap()
+    );
     for (event, revision) in ups.iter().zip(EXAMPLE.iter()) {
         assert_eq!(event.target, "revchain");
         assert_eq!(event.span, Some(upgrade), "outside the upgrade's span");
