@@ -1,7 +1,8 @@
 //! The feature `tracing`: a span per operation with its target and backend,
 //! and an event per revision with its id, direction, duration and statement
-//! count, all inside the operation's span; recorded by a subscriber of the
-//! test's own, on all three backends.
+//! count, all inside the operation's span, and the events of a wait for the
+//! migration lock; recorded by a subscriber of the test's own, on all three
+//! backends.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,7 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use diesel::Connection;
-use revchain::{Dialect, MigrationConnection, Migrator};
+use std::time::Duration;
+
+use revchain::{Dialect, LockStrategy, MigrationConnection, Migrator, Progress};
 use revchain_internals::sql::split;
 use revchain_tests::{EXAMPLE, TestDatabase, TestSqlite};
 use tracing::field::{Field, Visit};
@@ -111,16 +114,20 @@ impl Recorder {
     }
 }
 
+/// While a single dispatcher is registered, tracing-core decides whether a
+/// callsite is enabled with the default dispatcher of the thread that hits
+/// it first: another test's thread, without a subscriber, would disable
+/// revchain's callsites for this one. A second dispatcher kept alive makes
+/// it ask every registered dispatcher instead.
+fn keep_a_second_dispatcher() {
+    static SECOND: OnceLock<tracing::Dispatch> = OnceLock::new();
+    SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+}
+
 /// Upgrades, downgrades and stamps under the recorder, and checks what it
 /// recorded.
 fn check<C: MigrationConnection>(conn: &mut C, dialect: Dialect, backend: &str) {
-    // While a single dispatcher is registered, tracing-core decides whether
-    // a callsite is enabled with the default dispatcher of the thread that
-    // hits it first: another test's thread, without a subscriber, would
-    // disable revchain's callsites for this one. A second dispatcher kept
-    // alive makes it ask every registered dispatcher instead.
-    static SECOND: OnceLock<tracing::Dispatch> = OnceLock::new();
-    SECOND.get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+    keep_a_second_dispatcher();
     let recorder = Recorder::default();
     let migrator = Migrator::new(&EXAMPLE);
     tracing::subscriber::with_default(recorder.clone(), || {
@@ -193,4 +200,66 @@ fn spans_and_revision_events_are_recorded_on_mysql() {
     };
     let mut conn = diesel::MysqlConnection::establish(&db.url).unwrap();
     check(&mut conn, Dialect::Mysql, "mysql");
+}
+
+/// While `holder` holds the migration lock, an upgrade on `waiter` waits:
+/// the events of its wait (one per [`Progress::Waiting`] report, which come
+/// after about a second) and of taking the lock once it is free.
+fn lock_wait_events<C: MigrationConnection + Send + 'static>(
+    strategy: LockStrategy,
+    holder: C,
+    mut waiter: C,
+) {
+    keep_a_second_dispatcher();
+    let waiting = crate::locks::while_holding(strategy, holder, |migrator| {
+        let migrator = migrator.clone();
+        let waiting = std::thread::spawn(move || {
+            let recorder = Recorder::default();
+            let mut reports = 0;
+            tracing::subscriber::with_default(recorder.clone(), || {
+                migrator
+                    .upgrade_with_progress(&mut waiter, "head", &mut |event| {
+                        if matches!(event, Progress::Waiting { .. }) {
+                            reports += 1;
+                        }
+                    })
+                    .unwrap();
+            });
+            (recorder, reports)
+        });
+        // Long enough for the waiter to try, and to report its wait.
+        std::thread::sleep(Duration::from_millis(2500));
+        waiting
+    });
+    let (recorder, reports) = waiting.join().unwrap();
+    let waits = recorder.events("waiting for the migration lock");
+    assert_eq!(waits.len(), reports);
+    assert!(waits.iter().all(|e| e.fields.contains_key("holder")));
+    let taken = recorder.events("migration lock taken after waiting");
+    assert_eq!(taken.len(), 1, "{:?}", recorder.events.lock().unwrap());
+    assert!(taken[0].fields["waited_ms"].parse::<f64>().unwrap() > 0.0);
+    let (upgrade, _) = recorder.span("upgrade");
+    assert_eq!(taken[0].span, Some(upgrade));
+}
+
+#[test]
+fn lock_waits_are_recorded_on_sqlite() {
+    let db = TestSqlite::new();
+    lock_wait_events(LockStrategy::Table, db.conn(), db.conn());
+}
+
+#[test]
+fn lock_waits_are_recorded_on_postgres() {
+    let Some(db) = TestDatabase::postgres() else {
+        return;
+    };
+    lock_wait_events(LockStrategy::Advisory, db.pg(), db.pg());
+}
+
+#[test]
+fn lock_waits_are_recorded_on_mysql() {
+    let Some(db) = TestDatabase::mysql() else {
+        return;
+    };
+    lock_wait_events(LockStrategy::Advisory, db.mysql_conn(), db.mysql_conn());
 }
