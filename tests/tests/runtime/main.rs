@@ -16,6 +16,7 @@ mod locks;
 mod lost_connection;
 mod migration_source;
 mod multi_connection;
+mod pooled;
 mod read_only;
 mod realworld;
 mod roundtrip;
