@@ -262,9 +262,10 @@ pub(crate) mod private {
         /// `BEGIN`, and any setting of the transaction sent with it.
         pending: Option<String>,
         /// Whether diesel's transaction manager is told of the transaction
-        /// (PostgreSQL, whose connection follows the server's transaction
-        /// status). On MySQL revchain ends the transaction itself, in a
-        /// batch diesel cannot follow, so diesel is never told of it.
+        /// (PostgreSQL: told of its end too, see `transaction`). On MySQL
+        /// revchain ends the transaction itself, in a batch after which
+        /// the revision's DDL may already have committed, so diesel is never
+        /// told of it.
         managed: bool,
     }
 
