@@ -2,10 +2,13 @@
 //!
 //! Every revision directory names its parent, and [`embed_revisions!`]
 //! refuses, at compile time, a history that is not one straight line. A
-//! [`Migrator`] then applies the embedded chain through diesel on SQLite
-//! (feature `sqlite`, the default, bundled), PostgreSQL (`postgres`) or
-//! MySQL/MariaDB (`mysql`): each revision exactly once, under a lock, with
-//! its bookkeeping in the same transaction.
+//! [`Migrator`] then applies the embedded chain through any diesel
+//! connection (see [`MigrationConnection`]) on SQLite (feature `sqlite`, the
+//! default, bundled), PostgreSQL (`postgres_backend`, or `postgres` with
+//! diesel's `PgConnection`) or MySQL/MariaDB (`mysql_backend`, or `mysql`):
+//! each revision exactly once, under a lock, with its bookkeeping in the
+//! same transaction. With the feature `tracing`, each operation is a span
+//! and each revision an event.
 //!
 //! ```
 //! # #[cfg(feature = "sqlite")] {
@@ -42,6 +45,7 @@ mod migrator;
 mod report;
 mod revisions;
 mod target;
+mod trace;
 mod version_table;
 
 pub use backend::MigrationConnection;

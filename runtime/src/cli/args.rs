@@ -480,4 +480,17 @@ pub enum Command {
     /// The commands an application can embed.
     #[command(flatten)]
     Db(DbCommand),
+    /// Print the completion script for a shell, such as `revchain
+    /// completions bash > /etc/bash_completion.d/revchain`
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), such as `revchain man > revchain.1`
+    Man,
+}
+
+/// `completions SHELL`.
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }

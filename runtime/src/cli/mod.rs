@@ -11,7 +11,8 @@
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
 //! `history`, `heads`, `show`, `check` (and `verify`), `lock status`,
 //! `lock release [--force]` and `sync [--dry-run]`, plus `revision`,
-//! `import` and `rebase` in the standalone binary.
+//! `import`, `rebase`, `completions SHELL` and `man` in the standalone
+//! binary.
 //!
 //! - **Models.** `revision --autogenerate` and `check --schema` compare
 //!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or
@@ -104,13 +105,14 @@ mod revision;
 mod scratch;
 mod script;
 mod settings;
+mod shell;
 mod sqlite_file;
 mod sync;
 mod url;
 mod usage;
 
 use std::ffi::OsString;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -118,10 +120,11 @@ use clap::Parser;
 use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
-    CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, ImportArgs, ImportTool, LockCommand, RebaseArgs, ReleaseArgs, RevisionArgs,
-    ShowArgs, StampArgs, StepsArgs, SyncArgs, UpgradeArgs,
+    CheckArgs, Cli, Command, CompletionsArgs, CurrentArgs, DbArgs, DbCommand, DowngradeArgs,
+    Format, GlobalArgs, HistoryArgs, ImportArgs, ImportTool, LockCommand, RebaseArgs, ReleaseArgs,
+    RevisionArgs, ShowArgs, StampArgs, StepsArgs, SyncArgs, UpgradeArgs,
 };
+pub use shell::{Shell, write_completions, write_man_page};
 pub use url::redact_url;
 
 /// What the fuzz target of the redaction promise (`runtime/fuzz`) reaches:
@@ -170,6 +173,15 @@ where
 {
     let args: Vec<T> = args.into_iter().collect();
     match Cli::try_parse_from(args.iter().cloned()) {
+        // Neither reads settings nor opens a database.
+        Ok(Cli {
+            command: Command::Completions(args),
+            ..
+        }) => print_generated(|out| write_completions(args.shell, out)),
+        Ok(Cli {
+            command: Command::Man,
+            ..
+        }) => print_generated(write_man_page),
         Ok(cli) => run(
             &cli.global,
             &Defaults::default(),
@@ -179,6 +191,7 @@ where
                 Command::Import(args) => import::import(session, args),
                 Command::Rebase(args) => rebase::rebase(session, args),
                 Command::Db(command) => commands::run(session, command),
+                Command::Completions(_) | Command::Man => Ok(()),
             },
         ),
         Err(error) => usage::exit(&error, usage::requested_format(&args)),
@@ -215,6 +228,16 @@ where
 pub fn usage_error(error: &clap::Error) -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     usage::exit(error, usage::requested_format(&args))
+}
+
+/// Writes what `generate` writes (a completion script, the manual page) on
+/// stdout, and returns the exit status.
+fn print_generated(generate: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCode {
+    let mut stdout = io::stdout().lock();
+    finish(
+        &Output::new(Format::Text),
+        generate(&mut stdout).map_err(CliError::Stdout),
+    )
 }
 
 /// Runs the migration commands over an embedded chain: the `db` subcommand

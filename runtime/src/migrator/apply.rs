@@ -32,6 +32,12 @@ impl<'r> Migrator<'r> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
         let dialect = conn.dialect();
+        let operation = match direction {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        };
+        let _span = crate::trace::operation(operation, target, dialect);
+        let progress = &mut traced(progress);
         if self.is_single_transaction() {
             // A backend that cannot run it is refused before anything is
             // written, even when there is nothing to run.
@@ -39,10 +45,6 @@ impl<'r> Migrator<'r> {
         }
         self.refuse_ddl_options(dialect, self.is_single_transaction())?;
         let bk = self.bookkeeping(dialect)?;
-        let operation = match direction {
-            Direction::Up => "upgrade",
-            Direction::Down => "downgrade",
-        };
         if let Err(refusal) = self.refuse_read_only(conn, operation) {
             return self.nothing_to_do(conn, &bk, target, refusal);
         }
@@ -115,6 +117,8 @@ impl<'r> Migrator<'r> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
         let bk = self.bookkeeping(conn.dialect())?;
+        let _span = crate::trace::operation("stamp", target, bk.dialect());
+        let progress = &mut traced(progress);
         self.refuse_read_only(conn, "stamp")?;
         let locked = with_lock(conn, &bk, self.lock, progress, |conn, _, _| {
             read_only_refusal(ensure_tables(conn, &bk), bk.dialect(), "stamp")?;
@@ -208,7 +212,6 @@ impl<'r> Migrator<'r> {
         planned: &PlannedStep,
         starting: &mut dyn FnMut(),
     ) -> Result<Option<Step>, Error> {
-        let revision = planned.revision;
         let (mark, in_transaction) = match &planned.boundaries {
             Boundaries::Apart {
                 mark,
@@ -232,7 +235,7 @@ impl<'r> Migrator<'r> {
                         .map_err(|stop| stop.into_error(planned, self.nothing_remains(planned)))?;
                     let duration = started.elapsed();
                     Ok((
-                        Some(step(revision, planned.direction, duration)),
+                        Some(step(planned, duration)),
                         Some(bk.batch(&planned.record(bk, micros(duration)))),
                     ))
                 });
@@ -292,7 +295,7 @@ impl<'r> Migrator<'r> {
             }
         };
         match outcome {
-            Ok(duration) => Ok(Some(step(revision, planned.direction, duration))),
+            Ok(duration) => Ok(Some(step(planned, duration))),
             Err(Error::RevisionFailed(mut failed)) => {
                 failed.help = if first_failed {
                     // Nothing ran: put the version back as it was, clean.
@@ -353,7 +356,7 @@ impl<'r> Migrator<'r> {
             &bk.batch(&planned.record(bk, micros(duration))),
             RECORDING,
         )?;
-        let done = step(revision, planned.direction, duration);
+        let done = step(planned, duration);
         progress(Progress::Finished(done.clone()));
         Ok(done)
     }
@@ -413,6 +416,14 @@ impl<'r> Migrator<'r> {
     }
 }
 
+/// `progress`, with each report also told to `tracing` (feature `tracing`).
+pub(super) fn traced(progress: &mut dyn FnMut(Progress)) -> impl FnMut(Progress) + '_ {
+    move |event| {
+        crate::trace::progress(&event);
+        progress(event);
+    }
+}
+
 /// A duration in whole microseconds, as the log stores it; a run of more
 /// than half a million years is recorded as the largest value.
 fn micros(duration: Duration) -> u64 {
@@ -429,12 +440,13 @@ fn starting(planned: &PlannedStep<'_>) -> Progress {
     }
 }
 
-fn step(revision: &Revision, direction: Direction, duration: Duration) -> Step {
+fn step(planned: &PlannedStep, duration: Duration) -> Step {
     Step {
-        id: revision.id().to_owned(),
-        message: revision.message().to_owned(),
-        direction,
+        id: planned.revision.id().to_owned(),
+        message: planned.revision.message().to_owned(),
+        direction: planned.direction,
         duration,
+        statements: planned.statements.len(),
     }
 }
 

@@ -132,6 +132,8 @@ impl Migrator<'_> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
         let dialect = conn.dialect();
+        let _span = crate::trace::operation("sync", &"head", dialect);
+        let progress = &mut super::apply::traced(progress);
         self.refuse_ddl_options(dialect, self.is_single_transaction())?;
         if self.is_single_transaction() {
             self.refuse_single_transaction(dialect, &[])?;

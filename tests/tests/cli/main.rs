@@ -24,6 +24,7 @@ mod revision;
 mod schema;
 mod secrets;
 mod settings;
+mod shell;
 mod sql;
 mod sync;
 mod version_table;

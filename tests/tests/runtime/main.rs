@@ -6,6 +6,7 @@
 
 mod adoption;
 mod adoption_foreign;
+mod async_wrapper;
 mod concurrency;
 mod corrupt;
 mod ddl_lock;
@@ -19,11 +20,13 @@ mod log_columns;
 mod lost_connection;
 mod migration_source;
 mod multi_connection;
+mod pooled;
 mod read_only;
 mod realworld;
 mod roundtrip;
 mod sync;
 mod targets;
+mod tracing_events;
 mod transactions;
 mod version_row;
 mod version_table_name;
