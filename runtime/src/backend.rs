@@ -216,6 +216,8 @@ pub(crate) mod private {
 
     /// The sealed part of [`MigrationConnection`](super::MigrationConnection).
     pub trait Connection: Sized {
+        /// The SQL dialect of connections of this type.
+        const DIALECT: Dialect;
         /// The SQL dialect of the connection.
         fn dialect(&self) -> Dialect;
         /// Runs SQL, discarding any result.
@@ -283,6 +285,8 @@ fn then_commit<C: private::Connection, T>(
 /// transaction and the lock.
 macro_rules! connection_basics {
     ($dialect:expr) => {
+        const DIALECT: Dialect = $dialect;
+
         fn dialect(&self) -> Dialect {
             $dialect
         }

@@ -41,7 +41,13 @@ mod error;
 mod migrator;
 mod report;
 mod revisions;
+#[cfg(feature = "testing")]
+mod scratch;
 mod target;
+#[cfg(feature = "testing")]
+pub mod testing;
+#[cfg(feature = "testing")]
+mod url;
 
 pub use backend::MigrationConnection;
 pub use bookkeeping::{quote_identifier, quote_literal};
@@ -98,4 +104,7 @@ pub fn upgrade_to_head<C: MigrationConnection>(
 #[doc(hidden)]
 pub mod __private {
     pub use crate::revisions::{EmbeddedChain, Revisions, Source};
+    /// What `#[revchain::test]` expands to.
+    #[cfg(feature = "testing")]
+    pub use crate::testing::__run as run_test;
 }

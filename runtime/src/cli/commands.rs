@@ -27,6 +27,7 @@ pub(crate) fn run(session: &mut Session<'_>, command: &DbCommand) -> Result<(), 
         DbCommand::Check(args) => check(session, args),
         DbCommand::Verify => verify(session),
         DbCommand::Lock(command) => super::lock::run(session, command),
+        DbCommand::Test(args) => super::test_command::test(session, args),
     }
 }
 

@@ -48,6 +48,11 @@ pub(crate) enum CliError {
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
 
+    /// A failure the command already reported in its results (`test`
+    /// prints its failures): exit 1, print nothing more.
+    #[error("the command failed, as reported")]
+    Reported,
+
     /// Anything else: what is wrong, and what to do.
     #[error("{message}{}", help.as_ref().map(|h| format!("\n  = help: {h}")).unwrap_or_default())]
     Message {

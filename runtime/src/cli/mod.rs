@@ -10,7 +10,9 @@
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
 //! `history`, `heads`, `show`, `check` (and `verify`), `lock status` and
-//! `lock release [--force]`, plus `revision` in the standalone binary.
+//! `lock release [--force]`, `test` (the stairway of
+//! [`crate::testing`], on a scratch database), plus `revision` in the
+//! standalone binary.
 //!
 //! - **Models.** `revision --autogenerate` and `check --schema` compare
 //!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or
@@ -88,6 +90,7 @@ mod revision;
 mod scratch;
 mod script;
 mod settings;
+mod test_command;
 mod url;
 
 use std::ffi::OsString;
@@ -100,7 +103,7 @@ use revchain_internals::{DefectKind, Defects};
 
 pub use args::{
     CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs,
+    HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs, TestArgs,
     UpgradeArgs,
 };
 pub use url::redact_url;
