@@ -91,6 +91,42 @@ pub use target::{MIN_PREFIX_LEN, Target};
 /// every defect is reported in one build.
 pub use revchain_macros::embed_revisions;
 
+/// Makes a function a test that gets its own database, migrated (feature
+/// `testing`): the diesel answer to `#[sqlx::test]`.
+///
+/// The function takes one argument, `&mut` a diesel connection; its type
+/// chooses the backend. `SqliteConnection` gets a temporary file;
+/// `PgConnection` and `MysqlConnection` a database created on the server
+/// named by `REVCHAIN_TEST_POSTGRES_URL` or `REVCHAIN_TEST_MYSQL_URL` (or
+/// `REVCHAIN_TEST_DATABASE_URL`, when its scheme is the backend's). When
+/// the variable is unset the test is skipped with a notice, unless `CI` is
+/// set: then it fails. The database is migrated to `to` (default `"head"`)
+/// with the chain `revisions` (default: `REVISIONS`, the static in scope),
+/// and dropped when the test ends, even if it panics. The function returns
+/// `()` or `Result<(), E>`.
+///
+/// ```
+/// # #[cfg(feature = "sqlite")] mod m {
+/// use diesel::connection::SimpleConnection;
+///
+/// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+///
+/// #[revchain::test]
+/// fn users_have_names(conn: &mut diesel::SqliteConnection) {
+///     conn.batch_execute("INSERT INTO users (id, name, email, created_at) VALUES (1, 'ada', 'ada@example.com', '2026-01-01')")
+///         .unwrap();
+/// }
+///
+/// #[revchain::test(revisions = REVISIONS, to = "base")]
+/// fn starts_empty(conn: &mut diesel::SqliteConnection) -> Result<(), revchain::Error> {
+///     assert_eq!(revchain::Migrator::new(&REVISIONS).current(conn)?, None);
+///     Ok(())
+/// }
+/// # }
+/// ```
+#[cfg(feature = "testing")]
+pub use revchain_macros::test;
+
 /// Upgrades the database to the embedded head: the one call an application
 /// makes at startup. Equivalent to `Migrator::new(revisions).upgrade(conn, "head")`.
 pub fn upgrade_to_head<C: MigrationConnection>(

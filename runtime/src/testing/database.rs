@@ -64,7 +64,7 @@ pub enum TestDatabaseError {
         /// The target.
         target: String,
         /// What failed.
-        source: Error,
+        source: Box<Error>,
     },
 }
 
@@ -171,7 +171,7 @@ impl<C: TestConnection> TestDatabase<C> {
             .upgrade(database.conn(), target)
             .map_err(|source| TestDatabaseError::Migrate {
                 target: target.to_owned(),
-                source,
+                source: Box::new(source),
             })?;
         Ok(database)
     }

@@ -66,9 +66,8 @@ pub struct Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.revision {
-            Some(id) => write!(f, "revision `{id}`: ")?,
-            None => {}
+        if let Some(id) = &self.revision {
+            write!(f, "revision `{id}`: ")?;
         }
         f.write_str(&self.message)?;
         if let Some(file) = &self.file {

@@ -199,7 +199,7 @@ impl<'r> Stairway<'r> {
         if let Some(models) = &self.models {
             run.models(models, &before);
         }
-        run.to_base(conn, &base)?;
+        run.down_to_base(conn, &base)?;
         Ok(run.report)
     }
 
@@ -359,7 +359,7 @@ impl Run<'_, '_> {
     /// Downgrades from head to base and compares with the schema at base,
     /// unless a revision has no `down.sql` or one already failed to revert
     /// (the downgrade would stop there again).
-    fn to_base<C: StairwayConnection>(
+    fn down_to_base<C: StairwayConnection>(
         &mut self,
         conn: &mut C,
         base: &Schema,
