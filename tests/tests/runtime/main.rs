@@ -18,7 +18,9 @@ mod multi_connection;
 mod read_only;
 mod realworld;
 mod roundtrip;
+mod stairway;
 mod targets;
+mod testing_attr;
 mod transactions;
 mod version_row;
 
