@@ -177,10 +177,20 @@ impl fmt::Display for StairwayReport {
         }
         write!(
             f,
-            "{} of {} revision{} tested, {} failure{}",
+            "{} of {} revision{} tested",
             self.tested.len(),
             self.revisions,
             if self.revisions == 1 { "" } else { "s" },
+        )?;
+        if self.models_compared && !self.failures.iter().any(|f| f.check == Check::Models) {
+            f.write_str(", the models match head")?;
+        }
+        if self.downgraded_to_base {
+            f.write_str(", downgraded from head to base")?;
+        }
+        write!(
+            f,
+            ", {} failure{}",
             self.failures.len(),
             if self.failures.len() == 1 { "" } else { "s" }
         )

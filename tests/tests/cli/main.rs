@@ -18,6 +18,7 @@ mod revision;
 mod schema;
 mod settings;
 mod sql;
+mod test_command;
 
 use std::path::{Path, PathBuf};
 
