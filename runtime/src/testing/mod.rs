@@ -37,7 +37,7 @@ pub use database::{
     DATABASE_URL_VARIABLE, MYSQL_URL_VARIABLE, POSTGRES_URL_VARIABLE, TestConnection, TestDatabase,
     TestDatabaseError,
 };
-pub use report::{Check, Failure, RevisionOutcome, Skipped, StairwayReport};
+pub use report::{Check, Failure, RevisionOutcome, Skipped, StairwayReport, StairwayTime};
 pub use stairway::{Stairway, StairwayConnection, StairwayError, stairway};
 
 /// Creates the database of a `#[revchain::test]`, migrated to `target`,

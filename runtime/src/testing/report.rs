@@ -112,6 +112,19 @@ pub struct RevisionOutcome {
     pub duration: Duration,
 }
 
+/// Where a stairway's time went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StairwayTime {
+    /// Upgrading (each revision twice, and up to `--from`).
+    pub upgrading: Duration,
+    /// Downgrading (each revision once, and from head to base).
+    pub downgrading: Duration,
+    /// Reading the schema (twice per revision).
+    pub introspecting: Duration,
+    /// Comparing schemas.
+    pub comparing: Duration,
+}
+
 /// What [`stairway`](crate::testing::stairway) and `revchain test` found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StairwayReport {
@@ -132,6 +145,8 @@ pub struct StairwayReport {
     pub downgraded_to_base: bool,
     /// Whether the models were compared with the database at head.
     pub models_compared: bool,
+    /// Where the time went.
+    pub time: StairwayTime,
 }
 
 impl StairwayReport {

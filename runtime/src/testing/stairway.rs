@@ -228,8 +228,19 @@ struct Run<'m, 'r> {
 }
 
 impl Run<'_, '_> {
-    fn introspect<C: StairwayConnection>(&self, conn: &mut C) -> Result<Schema, StairwayError> {
-        Ok(conn.introspect(self.migrator.version_table_name())?)
+    fn introspect<C: StairwayConnection>(&mut self, conn: &mut C) -> Result<Schema, StairwayError> {
+        let started = Instant::now();
+        let schema = conn.introspect(self.migrator.version_table_name());
+        self.report.time.introspecting += started.elapsed();
+        Ok(schema?)
+    }
+
+    /// The differences between two schemas, timed.
+    fn differences(&mut self, expected: &Schema, actual: &Schema) -> Vec<String> {
+        let started = Instant::now();
+        let found = differences(expected, actual);
+        self.report.time.comparing += started.elapsed();
+        found
     }
 
     /// One revision: up, down, the schema compared with `before`, up again.
@@ -268,7 +279,7 @@ impl Run<'_, '_> {
             return self.introspect(conn).map(Some);
         }
         let after = self.introspect(conn)?;
-        let found = differences(before, &after);
+        let found = self.differences(before, &after);
         if !found.is_empty() {
             self.report.failures.push(Failure {
                 check: Check::Schema,
@@ -301,9 +312,18 @@ impl Run<'_, '_> {
         check: Check,
         target: &str,
     ) -> Result<bool, StairwayError> {
+        let started = Instant::now();
         let result = match check {
-            Check::Downgrade | Check::DowngradeToBase => self.migrator.downgrade(conn, target),
-            _ => self.migrator.upgrade(conn, target),
+            Check::Downgrade | Check::DowngradeToBase => {
+                let result = self.migrator.downgrade(conn, target);
+                self.report.time.downgrading += started.elapsed();
+                result
+            }
+            _ => {
+                let result = self.migrator.upgrade(conn, target);
+                self.report.time.upgrading += started.elapsed();
+                result
+            }
         };
         match result {
             Ok(_) => Ok(true),
@@ -377,7 +397,7 @@ impl Run<'_, '_> {
             return Ok(());
         }
         let after = self.introspect(conn)?;
-        let found = differences(base, &after);
+        let found = self.differences(base, &after);
         if !found.is_empty() {
             self.report.failures.push(Failure {
                 check: Check::DowngradeToBase,

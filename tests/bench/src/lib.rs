@@ -11,5 +11,6 @@ pub mod deployments;
 pub mod history;
 pub mod measure;
 pub mod report;
+pub mod stairway;
 pub mod stats;
 pub mod workspace;
