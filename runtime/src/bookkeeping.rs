@@ -34,28 +34,7 @@ impl LogKind {
     }
 }
 
-/// Quotes a string literal for `dialect`: `'` doubled, and on MySQL `\`
-/// doubled too, since MySQL reads backslash escapes by default.
-///
-/// ```
-/// use revchain::{quote_literal, Dialect};
-///
-/// assert_eq!(quote_literal(Dialect::Sqlite, "it's"), "'it''s'");
-/// assert_eq!(quote_literal(Dialect::Mysql, "a\\b"), "'a\\\\b'");
-/// ```
-pub fn quote_literal(dialect: Dialect, value: &str) -> String {
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('\'');
-    for c in value.chars() {
-        match c {
-            '\'' => quoted.push_str("''"),
-            '\\' if dialect == Dialect::Mysql => quoted.push_str("\\\\"),
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('\'');
-    quoted
-}
+pub use revchain_internals::sql::quote_literal;
 
 /// The names of the two tables, and the SQL over them for one dialect.
 #[derive(Clone, Debug)]

@@ -79,6 +79,7 @@
 
 mod args;
 mod autogenerate;
+mod check;
 mod commands;
 pub(crate) mod connection;
 mod error;

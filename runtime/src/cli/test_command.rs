@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::Session;
 use super::args::TestArgs;
 use super::autogenerate::{ignored_tables, read_models};
+use super::check::chain_summary;
 use super::connection::{AnyConnection, with_connection};
 use super::error::CliError;
 use super::output::Style;
@@ -61,6 +62,9 @@ pub(crate) fn test(session: &mut Session<'_>, args: &TestArgs) -> Result<(), Cli
             Err(CliError::Reported)
         };
     }
+    // 1. The chain is linear.
+    let ok = output.paint("ok:", Style::Ok);
+    output.print(&format!("{ok} {}", chain_summary(&revisions)))?;
     let text = report.to_string();
     let mut lines: Vec<&str> = text.lines().collect();
     let summary = lines.pop().unwrap_or_default();
@@ -68,7 +72,6 @@ pub(crate) fn test(session: &mut Session<'_>, args: &TestArgs) -> Result<(), Cli
         output.print(line)?;
     }
     if report.is_ok() {
-        let ok = output.paint("ok:", Style::Ok);
         return output.print(&format!("{ok} {summary}"));
     }
     output.print(summary)?;

@@ -30,6 +30,7 @@
 mod data;
 mod database;
 mod report;
+mod snapshot;
 mod stairway;
 
 pub use data::DataMigration;
@@ -39,6 +40,10 @@ pub use database::{
 };
 pub use report::{Check, Failure, RevisionOutcome, Skipped, StairwayReport, StairwayTime};
 pub use stairway::{Stairway, StairwayConnection, StairwayError, stairway};
+
+/// The models and the introspection the stairway compares with, from
+/// `revchain-schema`.
+pub use revchain_schema::{Introspect, IntrospectError, Schema, parse_file};
 
 /// Creates the database of a `#[revchain::test]`, migrated to `target`,
 /// runs `test` with its connection, and drops the database afterwards,

@@ -9,6 +9,7 @@ use std::time::Instant;
 use revchain_schema::{Introspect, Schema, differences};
 
 use super::report::{Check, Failure, RevisionOutcome, Skipped, StairwayReport};
+use super::snapshot::{Names, Snapshot};
 use crate::{Error, MigrationConnection, Migrator, Revision, Revisions, Target, TargetError};
 
 /// Why a stairway could not run at all. Failures of revisions are not
@@ -130,7 +131,7 @@ impl<'r> Stairway<'r> {
     }
 
     /// Compares `models` (diesel's `schema.rs`, read with
-    /// [`revchain_schema::parse_file`]) with the database at head, leaving
+    /// [`parse_file`](crate::testing::parse_file)) with the database at head, leaving
     /// out the tables in `ignore`. `file` names them in a failure.
     pub fn models(mut self, models: Schema, file: impl Into<String>, ignore: Vec<String>) -> Self {
         self.models = Some(Models {
@@ -178,11 +179,10 @@ impl<'r> Stairway<'r> {
                 return Ok(run.report);
             }
         }
-        let mut before = run.introspect(conn)?;
         for (position, revision) in revisions.as_slice().iter().enumerate().skip(start) {
             let started = Instant::now();
             let failures = run.report.failures.len();
-            let next = run.revision(conn, revision, &before)?;
+            let go_on = run.revision(conn, revision)?;
             progress(&RevisionOutcome {
                 revision: revision.id().to_owned(),
                 position: position + 1,
@@ -191,13 +191,13 @@ impl<'r> Stairway<'r> {
                 skipped: revision.down_sql().is_none(),
                 duration: started.elapsed(),
             });
-            match next {
-                Some(schema) => before = schema,
-                None => return Ok(run.report),
+            if !go_on {
+                return Ok(run.report);
             }
         }
         if let Some(models) = &self.models {
-            run.models(models, &before);
+            let head = run.introspect(conn)?;
+            run.models(models, &head);
         }
         run.down_to_base(conn, &base)?;
         Ok(run.report)
@@ -235,6 +235,18 @@ impl Run<'_, '_> {
         Ok(schema?)
     }
 
+    /// The tables `names` names, and the list of every table, timed.
+    fn snapshot<C: StairwayConnection>(
+        &mut self,
+        conn: &mut C,
+        names: &Names,
+    ) -> Result<Snapshot, StairwayError> {
+        let started = Instant::now();
+        let snapshot = Snapshot::read(conn, self.migrator.version_table_name(), names);
+        self.report.time.introspecting += started.elapsed();
+        Ok(snapshot?)
+    }
+
     /// The differences between two schemas, timed.
     fn differences(&mut self, expected: &Schema, actual: &Schema) -> Vec<String> {
         let started = Instant::now();
@@ -243,29 +255,33 @@ impl Run<'_, '_> {
         found
     }
 
-    /// One revision: up, down, the schema compared with `before`, up again.
-    /// The schema at the revision, or `None` when the run cannot go on.
+    /// One revision: the schema it may change read, up, down, the schema
+    /// compared, up again. `false` when the run cannot go on.
     fn revision<C: StairwayConnection>(
         &mut self,
         conn: &mut C,
         revision: &Revision,
-        before: &Schema,
-    ) -> Result<Option<Schema>, StairwayError> {
+    ) -> Result<bool, StairwayError> {
         let id = revision.id();
+        let names = Names::of(revision);
+        let before = match revision.down_sql() {
+            Some(_) => Some(self.snapshot(conn, &names)?),
+            None => None,
+        };
         if !self.step(conn, Check::Upgrade, id)? {
             self.report.stopped = Some(format!(
                 "`{id}` cannot be applied, and every later revision builds on it"
             ));
-            return Ok(None);
+            return Ok(false);
         }
         self.report.tested.push(id.to_owned());
-        if revision.down_sql().is_none() {
+        let Some(before) = before else {
             self.report.skipped.push(Skipped {
                 revision: id.to_owned(),
                 file: revision.file("down.sql"),
             });
-            return self.introspect(conn).map(Some);
-        }
+            return Ok(true);
+        };
         if !self.step(conn, Check::Downgrade, "-1")? {
             // Rolled back with its transaction: still at the revision, and
             // clean. A half-applied `down.sql` leaves the database dirty.
@@ -274,12 +290,14 @@ impl Run<'_, '_> {
                 self.report.stopped = Some(format!(
                     "the failed `down.sql` of `{dirty}` left the database dirty: part of it may be applied (MySQL commits DDL at once, and a revision with `run_in_transaction = false` runs outside a transaction), so the schema the later revisions would start from is unknown"
                 ));
-                return Ok(None);
+                return Ok(false);
             }
-            return self.introspect(conn).map(Some);
+            return Ok(true);
         }
-        let after = self.introspect(conn)?;
-        let found = self.differences(before, &after);
+        let after = self.snapshot(conn, &names)?;
+        let started = Instant::now();
+        let found = before.differences(&after);
+        self.report.time.comparing += started.elapsed();
         if !found.is_empty() {
             self.report.failures.push(Failure {
                 check: Check::Schema,
@@ -299,9 +317,9 @@ impl Run<'_, '_> {
             self.report.stopped = Some(format!(
                 "`{id}` cannot be applied again after its `down.sql`, so the later revisions cannot be tested: make `down.sql` undo all of `up.sql`"
             ));
-            return Ok(None);
+            return Ok(false);
         }
-        self.introspect(conn).map(Some)
+        Ok(true)
     }
 
     /// Runs one upgrade or downgrade to `target`; a failure of the

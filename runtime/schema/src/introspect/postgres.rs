@@ -27,6 +27,7 @@ const CATALOG: Catalog = Catalog {
               WHERE c.table_schema = current_schema() \
               ORDER BY c.table_name, c.ordinal_position",
         what: "reading the columns in `information_schema.columns`",
+        table_column: "c.table_name",
     },
     primary_keys: Query {
         sql: "SELECT CAST(tc.table_name AS TEXT) AS table_name, CAST(tc.constraint_name AS TEXT) AS constraint_name, \
@@ -38,6 +39,7 @@ const CATALOG: Catalog = Catalog {
               WHERE tc.table_schema = current_schema() AND tc.constraint_type = 'PRIMARY KEY' \
               ORDER BY tc.table_name, kcu.ordinal_position",
         what: "reading the primary keys in `information_schema.table_constraints`",
+        table_column: "tc.table_name",
     },
     foreign_keys: Query {
         sql: "SELECT CAST(kcu.table_name AS TEXT) AS table_name, CAST(kcu.constraint_name AS TEXT) AS constraint_name, \
@@ -52,12 +54,25 @@ const CATALOG: Catalog = Catalog {
               WHERE kcu.table_schema = current_schema() \
               ORDER BY kcu.table_name, kcu.constraint_name, kcu.ordinal_position",
         what: "reading the foreign keys in `information_schema.referential_constraints`",
+        table_column: "kcu.table_name",
     },
 };
 
 impl Introspect for PgConnection {
     fn introspect(&mut self, version_table: &str) -> Result<Schema, IntrospectError> {
-        CATALOG.read(self, version_table, column)
+        CATALOG.read(self, version_table, None, column)
+    }
+
+    fn introspect_tables(
+        &mut self,
+        version_table: &str,
+        tables: &[String],
+    ) -> Result<Schema, IntrospectError> {
+        CATALOG.read(self, version_table, Some(tables), column)
+    }
+
+    fn table_names(&mut self, version_table: &str) -> Result<Vec<String>, IntrospectError> {
+        CATALOG.names(self, version_table, None)
     }
 }
 
