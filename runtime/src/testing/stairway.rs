@@ -330,10 +330,18 @@ impl Run<'_, '_> {
         check: Check,
         target: &str,
     ) -> Result<bool, StairwayError> {
+        let batched;
+        let migrator =
+            if check == Check::DowngradeToBase && batches(conn, self.migrator.revisions()) {
+                batched = self.migrator.clone().single_transaction(true);
+                &batched
+            } else {
+                self.migrator
+            };
         let started = Instant::now();
         let result = match check {
             Check::Downgrade | Check::DowngradeToBase => {
-                let result = self.migrator.downgrade(conn, target);
+                let result = migrator.downgrade(conn, target);
                 self.report.time.downgrading += started.elapsed();
                 result
             }
@@ -411,8 +419,21 @@ impl Run<'_, '_> {
         {
             return Ok(());
         }
-        if !self.step(conn, Check::DowngradeToBase, "base")? {
-            return Ok(());
+        // In batches of revisions, each in one transaction where the
+        // database can roll DDL back: as many transactions as a plain
+        // downgrade would cost three times the stairway's own.
+        let revisions = self.migrator.revisions().as_slice();
+        let mut top = revisions.len();
+        while top > 0 {
+            let bottom = top.saturating_sub(BATCH);
+            let target = match bottom {
+                0 => "base",
+                _ => revisions[bottom - 1].id(),
+            };
+            if !self.step(conn, Check::DowngradeToBase, target)? {
+                return Ok(());
+            }
+            top = bottom;
         }
         let after = self.introspect(conn)?;
         let found = self.differences(base, &after);
@@ -434,6 +455,19 @@ impl Run<'_, '_> {
         self.report.downgraded_to_base = true;
         Ok(())
     }
+}
+
+/// How many revisions the downgrade from head to base reverts in one
+/// transaction: PostgreSQL takes a lock per table, index and TOAST table,
+/// and a default server has about 6,400 lock slots for every session.
+const BATCH: usize = 100;
+
+/// Whether the downgrade from head to base runs in batches of one
+/// transaction each: not on MySQL, which commits DDL at once, nor when a
+/// revision runs outside a transaction.
+fn batches<C: StairwayConnection>(_conn: &C, revisions: &Revisions) -> bool {
+    <C as crate::backend::private::Connection>::DIALECT != crate::Dialect::Mysql
+        && revisions.iter().all(Revision::run_in_transaction)
 }
 
 /// A step's name in a failure.

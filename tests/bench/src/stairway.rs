@@ -24,6 +24,24 @@ use crate::history;
 use crate::measure::{Backend, Database, progress};
 use crate::stats::median;
 
+/// A connection to the benchmark's database.
+enum Conn {
+    Sqlite(diesel::SqliteConnection),
+    Postgres(diesel::PgConnection),
+    Mysql(diesel::MysqlConnection),
+}
+
+/// Runs `$body` with `$c` bound to the concrete connection.
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => $body,
+            Conn::Postgres($c) => $body,
+            Conn::Mysql($c) => $body,
+        }
+    };
+}
+
 /// One backend's medians.
 struct Row {
     backend: Backend,
@@ -115,24 +133,6 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
     println!("{}", table(size, reps, &rows));
     Ok(())
-}
-
-/// A connection to the benchmark's database.
-enum Conn {
-    Sqlite(diesel::SqliteConnection),
-    Postgres(diesel::PgConnection),
-    Mysql(diesel::MysqlConnection),
-}
-
-/// Runs `$body` with `$c` bound to the concrete connection.
-macro_rules! on_conn {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            Conn::Sqlite($c) => $body,
-            Conn::Postgres($c) => $body,
-            Conn::Mysql($c) => $body,
-        }
-    };
 }
 
 /// Times `f` on a fresh database of `backend`, which is removed afterwards.

