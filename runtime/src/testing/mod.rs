@@ -5,7 +5,8 @@
 //!   downgrade it and upgrade it again; the schema after the downgrade must
 //!   equal the schema before the upgrade (compared by introspection:
 //!   tables, columns, types, nullability, keys, and indexes where
-//!   introspected). Then the models against head, if given, and the
+//!   introspected; per revision, the tables its SQL names in full and the
+//!   others by name). Then the models against head, if given, and the
 //!   downgrade from head to base. Every failure is reported, with its
 //!   revision, file, statement and the database's message, or the schema
 //!   difference. `revchain test` runs the same code.

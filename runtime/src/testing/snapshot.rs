@@ -78,14 +78,15 @@ impl Snapshot {
     /// name only.
     pub(super) fn differences(&self, actual: &Snapshot) -> Vec<String> {
         let mut found = differences(&self.named, &actual.named);
-        let in_named = |schema: &Schema, t: &str| schema.table(t).is_some();
+        let before: HashSet<&str> = self.tables.iter().map(String::as_str).collect();
+        let after: HashSet<&str> = actual.tables.iter().map(String::as_str).collect();
         for table in &self.tables {
-            if !actual.tables.contains(table) && !in_named(&self.named, table) {
+            if !after.contains(table.as_str()) && self.named.table(table).is_none() {
                 found.push(format!("removed: table `{table}`"));
             }
         }
         for table in &actual.tables {
-            if !self.tables.contains(table) && !in_named(&actual.named, table) {
+            if !before.contains(table.as_str()) && actual.named.table(table).is_none() {
                 found.push(format!("left behind: table `{table}`"));
             }
         }

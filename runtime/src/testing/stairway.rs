@@ -109,9 +109,11 @@ pub fn stairway<C: StairwayConnection>(
 
 impl<'r> Stairway<'r> {
     /// The stairway of `revisions`, from the root, with a default
-    /// [`Migrator`].
+    /// [`Migrator`] that takes no migration lock
+    /// ([`LockStrategy::None`](crate::LockStrategy::None)): the stairway's
+    /// database is its own, and it runs three migrations per revision.
     pub fn new(revisions: &'r Revisions) -> Self {
-        Self::with_migrator(Migrator::new(revisions))
+        Self::with_migrator(Migrator::new(revisions).lock(crate::LockStrategy::None))
     }
 
     /// The stairway run by `migrator` (its version table, lock strategy…).

@@ -6,7 +6,7 @@
 //! at most 3.5×.
 //!
 //! ```text
-//! revchain-bench stairway [--size 1000] [--reps 3] [--mysql] [--no-postgres]
+//! revchain-bench stairway [--size 1000] [--reps 3] [--mysql] [--no-postgres] [--no-sqlite]
 //! ```
 //!
 //! The history is the benchmark's synthetic one (`target/bench/histories`),
@@ -67,6 +67,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             "--reps" => reps = value("--reps")?.max(1),
             "--mysql" => backends.push(Backend::Mysql),
             "--no-postgres" => backends.retain(|b| *b != Backend::Postgres),
+            "--no-sqlite" => backends.retain(|b| *b != Backend::Sqlite),
             other => {
                 return Err(format!(
                     "unknown option `{other}` (see tests/bench/src/stairway.rs)"

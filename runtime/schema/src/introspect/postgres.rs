@@ -1,6 +1,7 @@
-//! PostgreSQL: the current schema: its columns from `information_schema`
-//! and `pg_catalog.pg_attribute` (for each column's spelling), its tables
-//! and keys from `pg_catalog`.
+//! PostgreSQL: the current schema, from `pg_catalog`, read as
+//! `information_schema` reads it, ten times faster on a schema of a
+//! thousand tables (which the stairway of `revchain test` reads twice per
+//! revision).
 
 use diesel::PgConnection;
 use revchain_internals::sql::Dialect;
@@ -12,9 +13,6 @@ use crate::postgres_type;
 
 const CATALOG: Catalog = Catalog {
     dialect: Dialect::Postgres,
-    // `pg_catalog` rather than `information_schema` where both say the same:
-    // ten times faster on a schema of a thousand tables, which the stairway
-    // of `revchain test` reads twice per revision.
     tables: Query {
         sql: "SELECT CAST(c.relname AS TEXT) AS name FROM pg_catalog.pg_class c \
               WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p') \
@@ -22,21 +20,30 @@ const CATALOG: Catalog = Catalog {
         what: "listing the tables in `pg_catalog.pg_class`",
         table_column: "c.relname",
     },
+    // The columns as `information_schema.columns` reads them (`data_type`
+    // `ARRAY` for an array, `udt_name` the domain's base type, the length
+    // of a character type), from `pg_catalog` directly.
     columns: Query {
-        sql: "SELECT CAST(c.table_name AS TEXT) AS table_name, CAST(c.column_name AS TEXT) AS column_name, \
-              CAST(c.data_type AS TEXT) AS data_type, CAST(c.udt_name AS TEXT) AS type_name, \
-              CAST(c.is_nullable AS TEXT) AS is_nullable, \
-              CAST(c.character_maximum_length AS BIGINT) AS max_length, \
-              CAST(c.column_default AS TEXT) AS default_value, \
+        sql: "SELECT CAST(c.relname AS TEXT) AS table_name, CAST(a.attname AS TEXT) AS column_name, \
+              CASE WHEN COALESCE(bt.typcategory, t.typcategory) = 'A' THEN 'ARRAY' \
+                   ELSE format_type(COALESCE(bt.oid, t.oid), NULL) END AS data_type, \
+              CAST(COALESCE(bt.typname, t.typname) AS TEXT) AS type_name, \
+              CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END AS is_nullable, \
+              CAST(CASE WHEN COALESCE(bt.typname, t.typname) IN ('varchar', 'bpchar') \
+                          AND COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) > 4 \
+                        THEN COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) - 4 END AS BIGINT) AS max_length, \
+              pg_get_expr(d.adbin, d.adrelid) AS default_value, \
               format_type(a.atttypid, a.atttypmod) AS database_type, CAST('' AS TEXT) AS extra \
-              FROM information_schema.columns c \
-              JOIN pg_catalog.pg_attribute a \
-                ON a.attrelid = CAST(format('%I.%I', c.table_schema, c.table_name) AS regclass) \
-               AND a.attname = c.column_name \
-              WHERE c.table_schema = current_schema() \
-              ORDER BY c.table_name, c.ordinal_position",
-        what: "reading the columns in `information_schema.columns`",
-        table_column: "c.table_name",
+              FROM pg_catalog.pg_attribute a \
+              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+              JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+              LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype \
+              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+              WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p') \
+                AND a.attnum > 0 AND NOT a.attisdropped \
+              ORDER BY c.relname, a.attnum",
+        what: "reading the columns in `pg_catalog.pg_attribute`",
+        table_column: "c.relname",
     },
     primary_keys: Query {
         sql: "SELECT CAST(cl.relname AS TEXT) AS table_name, CAST(con.conname AS TEXT) AS constraint_name, \
