@@ -4,7 +4,9 @@
 //! which machine; when one left behind by a killed run is stale; and the
 //! URL of a database on the same server.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+#[cfg(feature = "cli")]
+use std::time::Duration;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::url::with_database;
 use crate::{Dialect, quote_identifier};
@@ -12,10 +14,12 @@ use crate::{Dialect, quote_identifier};
 /// The start of every scratch database's name.
 pub(crate) const PREFIX: &str = "revchain_scratch_";
 
+#[cfg(feature = "cli")]
 /// The age after which a scratch database is removed even if its process
 /// may be alive on another machine: no comparison runs this long.
 pub(crate) const STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
+#[cfg(feature = "cli")]
 /// What a scratch database's name says about the run that created it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Origin {
@@ -37,6 +41,7 @@ pub(crate) fn scratch_name(now: SystemTime) -> Result<String, std::time::SystemT
     ))
 }
 
+#[cfg(feature = "cli")]
 /// Reads a name [`scratch_name`] wrote (or an older
 /// `revchain_scratch_<pid>_<nanos>`, without the machine's tag); `None` for
 /// any other name.
@@ -76,6 +81,7 @@ pub(crate) fn host_tag() -> String {
     format!("{hash:08x}")
 }
 
+#[cfg(feature = "cli")]
 /// Whether a process with this id exists on this machine, where that can be
 /// told (`/proc`); elsewhere it is assumed alive.
 fn process_exists(pid: u32) -> bool {
@@ -83,6 +89,7 @@ fn process_exists(pid: u32) -> bool {
     !proc.join("self").exists() || proc.join(pid.to_string()).exists()
 }
 
+#[cfg(feature = "cli")]
 /// Whether the run that created a scratch database cannot still be running.
 pub(crate) fn is_stale(origin: &Origin, now: SystemTime, this_host: &str) -> bool {
     let old = now
@@ -132,7 +139,7 @@ pub(crate) fn drop_sql(dialect: Dialect, name: &str) -> String {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "cli"))]
 mod tests {
     use super::*;
 
