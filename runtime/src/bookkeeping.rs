@@ -209,8 +209,12 @@ impl Bookkeeping {
             Dialect::Sqlite => {
                 format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({list})")
             }
+            // `pg_catalog` for what `information_schema.tables` lists
+            // (tables, partitioned tables, views, foreign tables): one
+            // index lookup, where the view costs milliseconds on a schema
+            // of a thousand tables, on every `upgrade`.
             Dialect::Postgres => format!(
-                "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ({list})"
+                "SELECT CAST(c.relname AS TEXT) AS name FROM pg_catalog.pg_class c WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p', 'v', 'f') AND c.relname IN ({list})"
             ),
             Dialect::Mysql => format!(
                 "SELECT CAST(table_name AS CHAR) AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ({list})"
