@@ -166,3 +166,96 @@ pub(crate) fn expand(args: &Args, test: &TestFn) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    fn check(function: &str) -> Result<TestFn, String> {
+        TestFn::check(syn::parse_str(function).unwrap()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn arguments_default_to_revisions_and_head() {
+        let Args { revisions, to } = syn::parse_str("").unwrap();
+        assert_eq!(quote!(#revisions).to_string(), "REVISIONS");
+        assert_eq!(to.value(), "head");
+        let Args { revisions, to } =
+            syn::parse_str("revisions = crate::MIGRATIONS, to = \"base\"").unwrap();
+        assert_eq!(quote!(#revisions).to_string(), "crate :: MIGRATIONS");
+        assert_eq!(to.value(), "base");
+    }
+
+    #[test]
+    fn bad_arguments_say_what_the_attribute_takes() {
+        let error = |text: &str| syn::parse_str::<Args>(text).err().unwrap().to_string();
+        assert!(
+            error("database = \"x\"")
+                .starts_with("unknown argument `database`: `#[revchain::test]` takes")
+        );
+        assert_eq!(
+            error("to = head"),
+            "`to` takes a string literal: the target to migrate to, such as `\"head\"`, `\"base\"` or a revision id"
+        );
+        assert_eq!(error("to = \"a\", to = \"b\""), "`to` is given twice");
+    }
+
+    #[test]
+    fn the_function_takes_one_mutable_connection() {
+        assert!(check("fn t(conn: &mut diesel::SqliteConnection) {}").is_ok());
+        assert!(
+            check("fn t() {}")
+                .err()
+                .unwrap()
+                .starts_with("a `#[revchain::test]` function takes one argument")
+        );
+        assert!(
+            check("fn t(a: &mut A, b: &mut B) {}")
+                .err()
+                .unwrap()
+                .starts_with("a `#[revchain::test]` function takes one argument")
+        );
+        assert_eq!(
+            check("fn t(conn: &A) {}").err().unwrap(),
+            "the connection is a mutable borrow: write `&mut` before its type"
+        );
+        assert!(
+            check("async fn t(conn: &mut A) {}")
+                .err()
+                .unwrap()
+                .contains("not `async`")
+        );
+        assert!(
+            check("fn t<C>(conn: &mut C) {}")
+                .err()
+                .unwrap()
+                .contains("no generic parameters")
+        );
+        assert!(
+            check("#[test] fn t(conn: &mut A) {}")
+                .err()
+                .unwrap()
+                .starts_with("remove `#[test]`")
+        );
+    }
+
+    #[test]
+    fn the_expansion_calls_the_runtime_by_absolute_path() {
+        let args: Args = syn::parse_str("").unwrap();
+        let test =
+            check("fn t(conn: &mut diesel::PgConnection) -> Result<(), E> { Ok(()) }").unwrap();
+        let expanded = expand(&args, &test).to_string();
+        assert!(expanded.starts_with("# [test]"), "{expanded}");
+        assert!(
+            expanded
+                .contains(":: revchain :: __private :: run_test :: < diesel :: PgConnection , _ >"),
+            "{expanded}"
+        );
+        assert!(
+            expanded.contains(":: core :: result :: Result :: Ok (())"),
+            "{expanded}"
+        );
+    }
+}
