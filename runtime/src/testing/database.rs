@@ -7,6 +7,7 @@
 //! `revchain test`, `check --schema` or `revision --autogenerate` on the
 //! same server.
 
+use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
@@ -90,12 +91,19 @@ pub enum TestDatabaseError {
 /// # }
 /// ```
 pub struct TestDatabase<C: TestConnection> {
-    conn: Option<C>,
-    place: Place,
+    // Fields drop in order: the connection, then the database.
+    conn: C,
+    _place: Place<C>,
     url: String,
 }
 
-enum Place {
+/// Where a test database lives; removes it when dropped.
+struct Place<C: TestConnection> {
+    kind: PlaceKind,
+    connection: PhantomData<fn() -> C>,
+}
+
+enum PlaceKind {
     File(PathBuf),
     Server {
         maintenance: String,
@@ -112,14 +120,15 @@ impl<C: TestConnection> TestDatabase<C> {
         if dialect == Dialect::Sqlite {
             let path = std::env::temp_dir().join(format!("{name}.db"));
             let url = path.display().to_string();
+            let place = Place::new(PlaceKind::File(path));
             let conn = C::establish(&url).map_err(|error| TestDatabaseError::Create {
                 server: url.clone(),
                 message: error.to_string(),
                 help: "the system's temporary directory must be writable (`TMPDIR`)".to_owned(),
             })?;
             return Ok(TestDatabase {
-                conn: Some(conn),
-                place: Place::File(path),
+                conn,
+                _place: place,
                 url,
             });
         }
@@ -143,19 +152,18 @@ impl<C: TestConnection> TestDatabase<C> {
             .map_err(|e| create(e.to_string()))?;
         drop(admin);
         let url = with_database(&server, Some(&name));
-        let place = Place::Server {
+        // From here on, dropping `place` drops the database.
+        let place = Place::new(PlaceKind::Server {
             maintenance,
             shown: shown.clone(),
             name,
-        };
-        // From here on, dropping `database` drops the database.
-        let mut database = TestDatabase {
-            conn: None,
-            place,
+        });
+        let conn = C::establish(&url).map_err(|e| create(e.to_string()))?;
+        Ok(TestDatabase {
+            conn,
+            _place: place,
             url: redact_url(&url),
-        };
-        database.conn = Some(C::establish(&url).map_err(|e| create(e.to_string()))?);
-        Ok(database)
+        })
     }
 
     /// A database migrated to `target` (`head`, `base`, an id…) with a
@@ -178,11 +186,7 @@ impl<C: TestConnection> TestDatabase<C> {
 
     /// The connection to the database.
     pub fn conn(&mut self) -> &mut C {
-        match &mut self.conn {
-            Some(conn) => conn,
-            // Set by `new` before it returns; only `drop` takes it.
-            None => unreachable!("the connection of a test database is open until it is dropped"),
-        }
+        &mut self.conn
     }
 
     /// The database's URL (its password removed) or SQLite file.
@@ -191,20 +195,27 @@ impl<C: TestConnection> TestDatabase<C> {
     }
 }
 
-impl<C: TestConnection> Drop for TestDatabase<C> {
+impl<C: TestConnection> Place<C> {
+    fn new(kind: PlaceKind) -> Self {
+        Place {
+            kind,
+            connection: PhantomData,
+        }
+    }
+}
+
+impl<C: TestConnection> Drop for Place<C> {
+    /// Removes the file, or drops the database; a failure is a warning on
+    /// stderr (a drop cannot fail).
     fn drop(&mut self) {
-        // The connection first: PostgreSQL drops a database only when no
-        // one is connected (`WITH (FORCE)` aside), SQLite's journal files go
-        // with it.
-        drop(self.conn.take());
-        let result = match &self.place {
-            Place::File(path) => remove_sqlite_file(path).map_err(|error| {
+        let result = match &self.kind {
+            PlaceKind::File(path) => remove_sqlite_file(path).map_err(|error| {
                 format!(
                     "cannot remove the test database `{}`: {error}",
                     path.display()
                 )
             }),
-            Place::Server {
+            PlaceKind::Server {
                 maintenance,
                 shown,
                 name,
