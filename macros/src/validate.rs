@@ -37,10 +37,15 @@ pub(crate) fn load(input: &Input) -> syn::Result<Located> {
     match revchain_internals::load(&dir, display) {
         Ok(chain) => Ok(Located { dir, chain }),
         Err(defects) => {
-            let (first, rest) = defects.split_first();
+            // At most `MAX_SHOWN_DEFECTS` errors, then how many more.
+            let (first, _) = defects.split_first();
             let mut combined = syn::Error::new(input.span, first.to_string());
-            for defect in rest {
+            let (shown, _) = defects.shown();
+            for defect in shown.into_iter().skip(1) {
                 combined.combine(syn::Error::new(input.span, defect.to_string()));
+            }
+            if let Some(more) = defects.more_line() {
+                combined.combine(syn::Error::new(input.span, more));
             }
             Err(combined)
         }

@@ -64,7 +64,12 @@ struct ServeArgs {
 }
 
 fn main() -> ExitCode {
-    match Blog::parse().command {
+    // Usage errors as `revchain` prints them: JSON with `db --format json`.
+    let blog = match Blog::try_parse() {
+        Ok(blog) => blog,
+        Err(error) => return revchain::cli::usage_error(&error),
+    };
+    match blog.command {
         BlogCommand::Db(args) => revchain::cli::Embedded::new(&REVISIONS)
             .default_database_url(DEFAULT_DATABASE)
             .run(args),

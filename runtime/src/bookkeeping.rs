@@ -8,11 +8,16 @@
 //! values are revision ids (`[A-Za-z0-9-]`), hex digests and numbers, written
 //! as properly escaped literals.
 
-use revchain_internals::Checksum;
 use revchain_internals::sql::Dialect;
+use revchain_internals::{Checksum, revision_checksum};
 
 use crate::error::Direction;
+use crate::version_table::VersionTable;
 pub use revchain_internals::sql::quote_identifier;
+
+/// The columns of the log added after its first release: the `down.sql`
+/// that came with a revision, and its checksum.
+pub(crate) const LOG_COLUMNS: [&str; 2] = ["down_sql", "down_checksum"];
 
 /// What the log records about a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,18 +45,18 @@ pub use revchain_internals::sql::quote_literal;
 #[derive(Clone, Debug)]
 pub(crate) struct Bookkeeping {
     dialect: Dialect,
-    version_table: String,
+    table: VersionTable,
     version: String,
     log: String,
 }
 
 impl Bookkeeping {
-    pub(crate) fn new(dialect: Dialect, version_table: &str) -> Self {
+    pub(crate) fn new(dialect: Dialect, table: &VersionTable) -> Self {
         Bookkeeping {
             dialect,
-            version: quote_identifier(dialect, version_table),
-            log: quote_identifier(dialect, &format!("{version_table}_log")),
-            version_table: version_table.to_owned(),
+            version: quote_identifier(dialect, table.name()),
+            log: quote_identifier(dialect, &table.log()),
+            table: table.clone(),
         }
     }
 
@@ -60,7 +65,17 @@ impl Bookkeeping {
     }
 
     pub(crate) fn version_table(&self) -> &str {
-        &self.version_table
+        self.table.name()
+    }
+
+    /// The log table's name, unquoted.
+    pub(crate) fn log_table(&self) -> String {
+        self.table.log()
+    }
+
+    /// The lock table's name, unquoted.
+    pub(crate) fn lock_table(&self) -> String {
+        self.table.lock()
     }
 
     pub(crate) fn literal(&self, value: &str) -> String {
@@ -97,7 +112,8 @@ impl Bookkeeping {
                 "CREATE TABLE IF NOT EXISTS {version} (\n    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),\n    revision VARCHAR(50),\n    chain_digest CHAR(64),\n    state VARCHAR(8) NOT NULL,\n    dirty_revision VARCHAR(50),\n    dirty_direction VARCHAR(8),\n    updated_at {timestamp} NOT NULL DEFAULT {now}\n)"
             ),
             format!(
-                "CREATE TABLE IF NOT EXISTS {log} (\n    {seq},\n    revision VARCHAR(50) NOT NULL,\n    direction VARCHAR(8) NOT NULL,\n    checksum CHAR(64) NOT NULL,\n    chain_digest CHAR(64),\n    applied_at {timestamp} NOT NULL DEFAULT {now},\n    duration_us BIGINT NOT NULL\n)"
+                "CREATE TABLE IF NOT EXISTS {log} (\n    {seq},\n    revision VARCHAR(50) NOT NULL,\n    direction VARCHAR(8) NOT NULL,\n    checksum CHAR(64) NOT NULL,\n    chain_digest CHAR(64),\n    applied_at {timestamp} NOT NULL DEFAULT {now},\n    duration_us BIGINT NOT NULL,\n    down_sql {text},\n    down_checksum CHAR(64)\n)",
+                text = self.text_type()
             ),
             insert,
         ]
@@ -113,10 +129,15 @@ impl Bookkeeping {
         }
     }
 
-    /// The one-row lookup behind every state check.
+    /// The one-row lookup behind every state check: every row, so that a
+    /// second one (where no `CHECK` kept it out) is seen, not ignored.
     pub(crate) fn select_state(&self) -> String {
+        let integer = match self.dialect {
+            Dialect::Mysql => "SIGNED",
+            _ => "BIGINT",
+        };
         format!(
-            "SELECT revision, chain_digest, state, dirty_revision, dirty_direction FROM {} WHERE id = 1",
+            "SELECT CAST(id AS {integer}) AS id, revision, chain_digest, state, dirty_revision, dirty_direction FROM {}",
             self.version
         )
     }
@@ -158,23 +179,114 @@ impl Bookkeeping {
         }
     }
 
-    /// Appends one line to the log.
+    /// Appends one line to the log. `down` is the `down.sql` that came
+    /// with the revision, stored with its checksum on `up` lines so that a
+    /// database can revert a revision the running binary no longer has
+    /// (`sync`); `None` stores `NULL`.
     pub(crate) fn log(
         &self,
         revision: &str,
         kind: LogKind,
         checksum: &Checksum,
         digest: Option<&Checksum>,
+        down: Option<&str>,
         duration_us: u64,
     ) -> String {
         let digest = digest.map(Checksum::to_string);
+        let down_checksum = down.map(|sql| revision_checksum(sql).to_string());
         format!(
-            "INSERT INTO {} (revision, direction, checksum, chain_digest, duration_us) VALUES ({}, {}, {}, {}, {duration_us})",
+            "INSERT INTO {} (revision, direction, checksum, chain_digest, down_sql, down_checksum, duration_us) VALUES ({}, {}, {}, {}, {}, {}, {duration_us})",
             self.log,
             self.literal(revision),
             self.literal(kind.as_str()),
             self.literal(&checksum.to_string()),
-            self.optional(digest.as_deref())
+            self.optional(digest.as_deref()),
+            self.optional(down),
+            self.optional(down_checksum.as_deref())
+        )
+    }
+
+    /// The type of the log's `down_sql`: MySQL's `TEXT` holds 64 KiB only.
+    fn text_type(&self) -> &'static str {
+        match self.dialect {
+            Dialect::Mysql => "LONGTEXT",
+            _ => "TEXT",
+        }
+    }
+
+    /// The statements that add the log columns `missing` (of
+    /// [`LOG_COLUMNS`]) to a log created before they existed: one `ALTER
+    /// TABLE` (SQLite adds one column per statement). On PostgreSQL, with
+    /// `IF NOT EXISTS`, it can run whatever the table holds, which is how
+    /// the online command and the `--sql` script send it.
+    pub(crate) fn add_log_columns(&self, missing: &[&str]) -> Vec<String> {
+        let definition = |column: &str| match column {
+            "down_sql" => format!("{column} {}", self.text_type()),
+            _ => format!("{column} CHAR(64)"),
+        };
+        let log = &self.log;
+        match self.dialect {
+            Dialect::Sqlite => missing
+                .iter()
+                .map(|column| format!("ALTER TABLE {log} ADD COLUMN {}", definition(column)))
+                .collect(),
+            Dialect::Postgres | Dialect::Mysql if missing.is_empty() => Vec::new(),
+            Dialect::Postgres => vec![format!(
+                "ALTER TABLE {log} {}",
+                missing
+                    .iter()
+                    .map(|column| format!("ADD COLUMN IF NOT EXISTS {}", definition(column)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )],
+            Dialect::Mysql => vec![format!(
+                "ALTER TABLE {log} {}",
+                missing
+                    .iter()
+                    .map(|column| format!("ADD COLUMN {}", definition(column)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )],
+        }
+    }
+
+    /// A query returning one row `name` per column of [`LOG_COLUMNS`] the
+    /// log has.
+    pub(crate) fn existing_log_columns(&self) -> String {
+        let list = LOG_COLUMNS
+            .iter()
+            .map(|name| self.literal(name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let table = self.literal(&self.log_table());
+        match self.dialect {
+            Dialect::Sqlite => {
+                format!("SELECT name FROM pragma_table_info({table}) WHERE name IN ({list})")
+            }
+            Dialect::Postgres => format!(
+                "SELECT CAST(column_name AS TEXT) AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = {table} AND column_name IN ({list})"
+            ),
+            Dialect::Mysql => format!(
+                "SELECT CAST(column_name AS CHAR) AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = {table} AND column_name IN ({list})"
+            ),
+        }
+    }
+
+    /// The log with the down SQL of each line, oldest first (`sync`);
+    /// `NULL` for a log without the columns (`with_down` false).
+    pub(crate) fn select_recorded(&self, with_down: bool) -> String {
+        let columns = if with_down {
+            "down_sql, down_checksum".to_owned()
+        } else {
+            let text = match self.dialect {
+                Dialect::Mysql => "CHAR",
+                _ => "TEXT",
+            };
+            format!("CAST(NULL AS {text}) AS down_sql, CAST(NULL AS {text}) AS down_checksum")
+        };
+        format!(
+            "SELECT revision, direction, checksum, chain_digest, duration_us, {columns} FROM {} ORDER BY seq",
+            self.log
         )
     }
 
@@ -188,7 +300,7 @@ impl Bookkeeping {
     /// The log, oldest first.
     pub(crate) fn select_log(&self) -> String {
         format!(
-            "SELECT revision, direction, checksum, chain_digest FROM {} ORDER BY seq",
+            "SELECT revision, direction, checksum, chain_digest, duration_us FROM {} ORDER BY seq",
             self.log
         )
     }
@@ -221,17 +333,6 @@ impl Bookkeeping {
             ),
         }
     }
-
-    /// The versions diesel_migrations recorded.
-    pub(crate) fn select_diesel_versions(&self) -> String {
-        match self.dialect {
-            Dialect::Mysql => {
-                "SELECT CAST(version AS CHAR) AS name FROM `__diesel_schema_migrations`".to_owned()
-            }
-            _ => "SELECT CAST(version AS TEXT) AS name FROM \"__diesel_schema_migrations\""
-                .to_owned(),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -247,11 +348,12 @@ mod tests {
 
     #[test]
     fn a_hostile_table_name_stays_one_identifier() {
-        let bookkeeping = Bookkeeping::new(Dialect::Postgres, "v\"; DROP TABLE users; --");
+        let table = VersionTable::new("v\"; DROP TABLE users; --").unwrap();
+        let bookkeeping = Bookkeeping::new(Dialect::Postgres, &table);
         assert!(
             bookkeeping
                 .select_state()
-                .contains("FROM \"v\"\"; DROP TABLE users; --\" WHERE")
+                .ends_with("FROM \"v\"\"; DROP TABLE users; --\"")
         );
     }
 

@@ -80,13 +80,26 @@ pub(crate) fn is_missing_table(error: &Error) -> bool {
 /// message is SQLite's fixed text for that result code.
 pub(crate) fn is_read_only(error: &Error) -> bool {
     match error {
-        Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => true,
+        _ if is_read_only_transaction(error) => true,
         Error::DatabaseError(_, info) => {
             let message = info.message().to_ascii_lowercase();
             message.contains("attempt to write a readonly database")
                 || message.contains("--read-only option")
                 || message.contains("read-only mode")
         }
+        _ => false,
+    }
+}
+
+/// Whether `error` is a write refused because the transaction is read-only
+/// (PostgreSQL 25006, MySQL 1792): diesel's `ReadOnlyTransaction`, or
+/// MySQL's text for 1792 through a batch, which diesel cannot classify.
+pub(crate) fn is_read_only_transaction(error: &Error) -> bool {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _) => true,
+        Error::DatabaseError(_, info) => info
+            .message()
+            .starts_with("Cannot execute statement in a READ ONLY transaction"),
         _ => false,
     }
 }

@@ -3,20 +3,23 @@
 
 use std::fmt;
 
+use revchain_internals::excerpt;
+
 /// A target that cannot be parsed or resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TargetError {
     /// Not of any target form.
     #[error(
-        "invalid target `{target}`: expected `head`, `base`, a revision id or a prefix of one, `+N`, `-N`, `<id>+N` or `head-N`"
+        "invalid target `{}`: expected `head`, `base`, a revision id or a prefix of one, `+N`, `-N`, `<id>+N` or `head-N`",
+        excerpt(target)
     )]
     Invalid {
         /// The text given.
         target: String,
     },
     /// No revision has this id or prefix.
-    #[error("no such revision `{target}`{}", if *short { "; a prefix needs at least four characters" } else { "" })]
+    #[error("no such revision `{}`{}", excerpt(target), if *short { "; a prefix needs at least four characters" } else { "" })]
     NoSuchRevision {
         /// The text given.
         target: String,
@@ -35,7 +38,7 @@ pub enum TargetError {
         candidates: Vec<String>,
     },
     /// A relative target goes past the root or the head.
-    #[error("relative revision `{target}` goes past the {}: only {available} revision{} {} that way", if *delta < 0 { "root" } else { "head" }, if *available == 1 { "" } else { "s" }, if *available == 1 { "lies" } else { "lie" })]
+    #[error("relative revision `{}` goes past the {}: only {available} revision{} {} that way", excerpt(target), if *delta < 0 { "root" } else { "head" }, if *available == 1 { "" } else { "s" }, if *available == 1 { "lies" } else { "lie" })]
     OutOfRange {
         /// The target as given.
         target: String,
@@ -44,6 +47,20 @@ pub enum TargetError {
         /// How many steps there are.
         available: i64,
     },
+}
+
+/// The sentence of [`Error::Corrupt`]: the column and its value where one
+/// is to blame, else the table.
+fn corrupt_what(table: &str, column: Option<&str>, value: Option<&str>, reason: &str) -> String {
+    match (column, value) {
+        (Some(column), Some(value)) => {
+            format!(
+                "the column `{column}` of `{table}` holds {value}, which revchain never writes: {reason}"
+            )
+        }
+        (Some(column), None) => format!("the column `{column}` of `{table}`: {reason}"),
+        _ => format!("`{table}`: {reason}"),
+    }
 }
 
 fn list(ids: &[String]) -> String {
@@ -189,8 +206,9 @@ pub enum Error {
 
     /// Applied revisions differ from the embedded chain.
     #[error(
-        "the applied history differs from the embedded chain up to `{current}`:\n{}\n  = help: restore the original files, or, if the database really has the new content, record it with `stamp {current}`",
-        drifted.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
+        "the applied history differs from the embedded chain up to `{current}`:\n{}\n  = help: restore the original files, or, if the database really has the new content, record it with `stamp {current}`{}",
+        drifted.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n"),
+        if drifted.iter().all(|d| matches!(d.reason, DriftReason::Edited { .. })) { String::new() } else { format!("; {SYNC_HINT}") }
     )]
     Drift {
         /// The database's current revision.
@@ -201,7 +219,7 @@ pub enum Error {
 
     /// The database is at a revision this binary does not know.
     #[error(
-        "the database is at revision `{id}`, which is not in the embedded chain (head `{}`): it was migrated by a newer build\n  = help: deploy the build that contains `{id}`, or downgrade with that build first",
+        "the database is at revision `{id}`, which is not in the embedded chain (head `{}`): it was migrated by a newer build, or by another branch\n  = help: deploy the build that contains `{id}`, or downgrade with that build first; {SYNC_HINT}",
         head.as_deref().unwrap_or("none")
     )]
     UnknownRevision {
@@ -265,22 +283,49 @@ pub enum Error {
 
     /// The database was migrated by diesel_migrations in a way the chain
     /// cannot adopt.
-    #[error("cannot adopt `__diesel_schema_migrations`: {reason}\n  = help: {help}")]
+    #[error("cannot adopt `{table}`: {reason}\n  = help: {help}")]
     Adoption {
+        /// The other tool's table: `__diesel_schema_migrations`,
+        /// `_sqlx_migrations` or `refinery_schema_history`.
+        table: String,
         /// Why.
         reason: String,
         /// What to do.
         help: String,
     },
 
-    /// The version table holds something revchain did not write.
+    /// Corrupt bookkeeping: one of revchain's own tables (the version table,
+    /// its `_log` or its `_lock`) holds what revchain never writes, such as
+    /// an unknown direction, a checksum that is not one, a dirty flag with
+    /// an odd value, several version rows, or a row missing. Told as such,
+    /// never as drift or an unknown revision.
     #[error(
-        "the version table `{table}` is corrupt: {reason}\n  = help: inspect it, then fix it with `stamp --purge <revision>`"
+        "corrupt bookkeeping: {}\n  = help: {help}",
+        corrupt_what(table, column.as_deref(), value.as_deref(), reason)
     )]
     Corrupt {
         /// The table.
         table: String,
+        /// The column holding the bad value, if one does.
+        column: Option<String>,
+        /// The bad value as shown: `` `text` `` (cut if long) or `NULL`.
+        value: Option<String>,
         /// What is wrong.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
+
+    /// The version table's name cannot be used (see
+    /// [`VersionTable`](crate::VersionTable)): refused before anything is
+    /// created.
+    #[error(
+        "the version table name `{name}` cannot be used: {reason}\n  = help: choose another name (`Migrator::version_table`, `--version-table` or `version_table` in a config file): at most 58 bytes, without `.`, whitespace at either end or control characters"
+    )]
+    VersionTableName {
+        /// The name given, cut if long.
+        name: String,
+        /// What is wrong with it.
         reason: String,
     },
 
@@ -402,7 +447,20 @@ pub enum Error {
         /// Where the log says the database is: the revision to stamp.
         stamp: String,
     },
+
+    /// `sync` refused: nothing was changed.
+    #[error("cannot sync: {reason}; nothing was changed\n  = help: {help}")]
+    Sync {
+        /// Why.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
 }
+
+/// What `upgrade`'s divergence errors add: the way forward on a
+/// development database.
+const SYNC_HINT: &str = "on a development database (after a rebase or a branch switch), `revchain sync` reverts to the last revision the database and the chain share and upgrades to head";
 
 fn describe_last(last: &str, reverted: bool, stamp: &str) -> String {
     if reverted {

@@ -2,10 +2,13 @@
 //!
 //! Every revision directory names its parent, and [`embed_revisions!`]
 //! refuses, at compile time, a history that is not one straight line. A
-//! [`Migrator`] then applies the embedded chain through diesel on SQLite
-//! (feature `sqlite`, the default, bundled), PostgreSQL (`postgres`) or
-//! MySQL/MariaDB (`mysql`): each revision exactly once, under a lock, with
-//! its bookkeeping in the same transaction.
+//! [`Migrator`] then applies the embedded chain through any diesel
+//! connection (see [`MigrationConnection`]) on SQLite (feature `sqlite`, the
+//! default, bundled), PostgreSQL (`postgres_backend`, or `postgres` with
+//! diesel's `PgConnection`) or MySQL/MariaDB (`mysql_backend`, or `mysql`):
+//! each revision exactly once, under a lock, with its bookkeeping in the
+//! same transaction. With the feature `tracing`, each operation is a span
+//! and each revision an event.
 //!
 //! ```
 //! # #[cfg(feature = "sqlite")] {
@@ -36,6 +39,8 @@ pub mod cli;
 compile_error!(
     "the `cli` feature of `revchain` needs a backend: enable `sqlite`, `postgres` or `mysql`"
 );
+#[cfg(any(feature = "cli", feature = "testing"))]
+mod database_url;
 mod diesel_source;
 mod error;
 mod migrator;
@@ -46,8 +51,8 @@ mod scratch;
 mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
-#[cfg(feature = "testing")]
-mod url;
+mod trace;
+mod version_table;
 
 pub use backend::MigrationConnection;
 pub use bookkeeping::{quote_identifier, quote_literal};
@@ -57,13 +62,14 @@ pub use error::{
 };
 pub use migrator::{
     DEFAULT_VERSION_TABLE, Lease, LockHolder, LockState, LockStatus, LockStrategy, Migrator,
-    ParseLockStrategyError, Released,
+    ParseLockStrategyError, Released, SyncPlan, SyncRevert,
 };
 pub use report::{Progress, Report, Status, Step};
 pub use revchain_internals::sql::Dialect;
 pub use revchain_internals::{Checksum, chain_digest, revision_checksum};
 pub use revisions::{Revision, Revisions};
 pub use target::{MIN_PREFIX_LEN, Target};
+pub use version_table::{MAX_TABLE_NAME_BYTES, VersionTable};
 
 /// Embeds a migrations directory as a [`Revisions`] chain, refusing to compile
 /// unless it is one linear chain.

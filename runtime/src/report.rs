@@ -16,6 +16,8 @@ pub struct Step {
     pub direction: Direction,
     /// How long its SQL and bookkeeping took.
     pub duration: Duration,
+    /// How many statements of its SQL file ran (0 for a placeholder).
+    pub statements: usize,
 }
 
 /// What a migration is doing, for progress output.

@@ -129,6 +129,37 @@ impl Revision {
     }
 }
 
+/// A revision as a database's log records it: what `sync` needs to revert
+/// it, where the binary may no longer have it.
+pub(crate) struct Recorded {
+    pub(crate) id: String,
+    pub(crate) parent: Option<String>,
+    pub(crate) message: String,
+    pub(crate) dir: String,
+    pub(crate) down_sql: Option<String>,
+    pub(crate) run_in_transaction: bool,
+    pub(crate) checksum: Checksum,
+    pub(crate) chain_digest: Checksum,
+}
+
+impl From<Recorded> for Revision {
+    fn from(recorded: Recorded) -> Self {
+        Revision {
+            id: recorded.id,
+            parent: recorded.parent,
+            message: recorded.message,
+            dir: recorded.dir,
+            up_sql: Cow::Borrowed(""),
+            down_sql: recorded.down_sql.map(Cow::Owned),
+            run_in_transaction: recorded.run_in_transaction,
+            digests: Digests::Known {
+                checksum: recorded.checksum,
+                chain_digest: recorded.chain_digest,
+            },
+        }
+    }
+}
+
 impl fmt::Debug for Revision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Revision")
@@ -362,6 +393,14 @@ impl Revisions {
     /// The position of the revision with this id, counting from the root at 0.
     pub fn position(&self, id: &str) -> Option<usize> {
         self.indexed()?.position(id)
+    }
+
+    /// A chain of revisions built by revchain itself, such as what a
+    /// database's log says it applied (`sync`).
+    pub(crate) fn owned(revisions: Vec<Revision>) -> Revisions {
+        Revisions {
+            __source: Source::Loaded(Arc::new(LoadedChain(Indexed::new(revisions)))),
+        }
     }
 
     /// Reads and checks a migrations directory at run time, with the same

@@ -8,7 +8,7 @@
 use std::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::url::with_database;
+use crate::database_url::{DatabaseUrl, UrlError};
 use crate::{Dialect, quote_identifier};
 
 /// The start of every scratch database's name.
@@ -103,10 +103,10 @@ pub(crate) fn is_stale(origin: &Origin, now: SystemTime, this_host: &str) -> boo
 
 /// The URL of the database to create and drop other databases through: the
 /// maintenance database `postgres` on PostgreSQL, no database on MySQL.
-pub(crate) fn maintenance_url(dialect: Dialect, url: &str) -> String {
-    match dialect {
-        Dialect::Postgres => with_database(url, Some("postgres")),
-        _ => with_database(url, None),
+pub(crate) fn maintenance_url(url: &DatabaseUrl) -> Result<DatabaseUrl, UrlError> {
+    match url.backend {
+        Dialect::Postgres => url.with_database(Some("postgres")),
+        _ => url.with_database(None),
     }
 }
 

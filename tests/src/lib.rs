@@ -245,6 +245,36 @@ pub mod fixtures {
     /// `full_name`).
     pub static DATA_MIGRATION: Revisions =
         revchain::embed_revisions!("fixtures/data_migration/migrations");
+    /// `revchain import --from diesel` of `fixtures/import/diesel`: every
+    /// version format diesel wrote, its initial-setup root, a name with a
+    /// space (renamed), revisions without `down.sql`, `run_in_transaction`.
+    pub static IMPORTED_DIESEL: Revisions =
+        revchain::embed_revisions!("fixtures/import/diesel_imported/migrations");
+
+    /// `revchain import --from diesel` of
+    /// `fixtures/import/diesel_mysql_forward_fk`: a first revision whose
+    /// foreign key names the table of the second (MySQL applies it with
+    /// `SET FOREIGN_KEY_CHECKS = 0`).
+    pub static IMPORTED_MYSQL_FORWARD_FK: Revisions =
+        revchain::embed_revisions!("fixtures/import/diesel_mysql_forward_fk_imported/migrations");
+
+    /// `revchain import --from diesel` of
+    /// `fixtures/import/diesel_postgres_concurrently`: `CREATE INDEX
+    /// CONCURRENTLY` with `run_in_transaction = false`, in a directory
+    /// whose name has a space.
+    pub static IMPORTED_POSTGRES_CONCURRENTLY: Revisions = revchain::embed_revisions!(
+        "fixtures/import/diesel_postgres_concurrently_imported/migrations"
+    );
+
+    /// `revchain import --from sqlx` of `fixtures/import/sqlx`: a reversible
+    /// pair, a simple file, a description with a space (renamed).
+    pub static IMPORTED_SQLX: Revisions =
+        revchain::embed_revisions!("fixtures/import/sqlx_imported/migrations");
+
+    /// `revchain import --from refinery` of `fixtures/import/refinery`:
+    /// versions 1, 2 and 10 (in a subdirectory).
+    pub static IMPORTED_REFINERY: Revisions =
+        revchain::embed_revisions!("fixtures/import/refinery_imported/migrations");
 
     /// `b`, then `a`: ids that sort against the chain's order.
     pub static UNSORTED: Revisions = revchain::embed_revisions!("fixtures/unsorted/migrations");

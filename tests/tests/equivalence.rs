@@ -157,3 +157,62 @@ fn revisions_loaded_at_run_time_equal_the_embedded_ones() {
         );
     }
 }
+
+/// A directory breaking each rule of the files on disk at once: a NUL byte
+/// in SQL, a FIFO `HEAD`, a dangling link, a `metadata.toml` over its cap.
+#[cfg(unix)]
+fn broken_files() -> std::io::Result<tempfile::TempDir> {
+    let temp = tempfile::tempdir()?;
+    let root = temp.path().join("migrations");
+    fs::create_dir_all(root.join("1_init"))?;
+    fs::create_dir_all(root.join("2_seed"))?;
+    fs::write(root.join("1_init/up.sql"), "CREATE TABLE t (id INTEGER);\n")?;
+    fs::write(root.join("2_seed/up.sql"), "INSERT INTO t VALUES (1);\0\n")?;
+    std::os::unix::fs::symlink("gone.sql", root.join("1_init/down.sql"))?;
+    fs::File::create(root.join("2_seed/metadata.toml"))?
+        .set_len(revchain_internals::MAX_METADATA_FILE_BYTES + 1)?;
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(root.join("HEAD"))
+        .status()?;
+    if !fifo.success() {
+        return Err(std::io::Error::other(format!("mkfifo: {fifo}")));
+    }
+    Ok(temp)
+}
+
+/// The compiler's side is in `ui-tests` (`sql_nul_byte`, `head_fifo`,
+/// `dangling_link`): its errors are the same `Display` of each defect.
+#[cfg(unix)]
+#[test]
+fn the_runtime_and_the_command_refuse_broken_files_as_the_shared_rules_do() {
+    let temp = broken_files().unwrap();
+    let root = temp.path().join("migrations");
+    let shared = revchain_internals::load(&root, "migrations").unwrap_err();
+    let kinds: Vec<&str> = shared.iter().map(|d| d.kind().as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "broken_link",
+            "file_too_large",
+            "nul_byte",
+            "not_regular_file"
+        ],
+        "{shared}"
+    );
+    let runtime = revchain::Revisions::load(&root, "migrations").unwrap_err();
+    assert_eq!(runtime, shared);
+    // Killed after 30 s: a liveness guard against blocking on the FIFO.
+    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_revchain-test-cli"))
+        .current_dir(temp.path())
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1")
+        .arg("check")
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!("{shared}\n")
+    );
+}

@@ -679,13 +679,24 @@ fn header_and_revision_comments() {
         .split("\n\n")
         .find(|s| s.contains(&format!("-> {}, ", placeholder.id())))
         .unwrap();
-    let lines: Vec<&str> = section.lines().collect();
-    assert_eq!(lines.len(), 5, "{section}");
-    assert_eq!(lines[1], "BEGIN IMMEDIATE;");
-    assert!(lines[2].starts_with("UPDATE \"revchain_version\" SET revision = '"));
-    assert!(lines[3].starts_with("INSERT INTO \"revchain_version_log\" "));
-    assert!(lines[3].ends_with(", 0);"), "{}", lines[3]);
-    assert_eq!(lines[4], "COMMIT;");
+    let body = section.split_once('\n').unwrap().1;
+    let statements: Vec<&str> = split(body, Dialect::Sqlite)
+        .unwrap()
+        .iter()
+        .map(|statement| statement.text)
+        .collect();
+    assert_eq!(statements.len(), 4, "{section}");
+    assert_eq!(statements[0], "BEGIN IMMEDIATE");
+    assert!(statements[1].starts_with("UPDATE \"revchain_version\" SET revision = '"));
+    assert!(statements[2].starts_with("INSERT INTO \"revchain_version_log\" "));
+    // The log line holds the revision's `down.sql`, and a duration of 0.
+    assert!(
+        statements[2].contains("'-- Nothing to revert.\n'"),
+        "{}",
+        statements[2]
+    );
+    assert!(statements[2].ends_with(", 0)"), "{}", statements[2]);
+    assert_eq!(statements[3], "COMMIT");
 
     // Relative forms: `from` counts from base, `to` from `from`.
     let script = migrator
@@ -726,14 +737,30 @@ fn header_and_revision_comments() {
 /// The transactions of each dialect, as the online command runs them.
 #[test]
 fn transactions_follow_the_online_command() {
+    // The first word of each statement of a revision's section (`BEGIN;`
+    // for a statement of one word): a log line's down SQL may span lines.
     let section = |script: &str, id: &str| -> Vec<String> {
-        script
+        let dialect = if script.contains("START TRANSACTION;") {
+            Dialect::Mysql
+        } else {
+            Dialect::Postgres
+        };
+        let text = script
             .split("\n\n")
             .find(|s| s.contains(&format!("-> {id}, ")))
+            .unwrap();
+        let body = text.split_once('\n').map_or("", |(_, body)| body);
+        split(body, dialect)
             .unwrap()
-            .lines()
-            .skip(1)
-            .map(|line| line.split(' ').next().unwrap_or_default().to_owned())
+            .iter()
+            .map(|statement| {
+                let mut words = statement.text.split_whitespace();
+                let first = words.next().unwrap_or_default();
+                match words.next() {
+                    None => format!("{first};"),
+                    Some(_) => first.to_owned(),
+                }
+            })
             .collect()
     };
     let migrator = Migrator::new(&NO_TRANSACTION);

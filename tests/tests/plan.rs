@@ -2,7 +2,8 @@
 //! downgrade, stamp, single-transaction mode, ranges that start midway) and
 //! every dialect, the statements the online command sends, captured through
 //! diesel's `Instrumentation`, equal the statements of the `--sql` script,
-//! transaction boundaries included.
+//! transaction boundaries included; through diesel's connections and
+//! through diesel-async's `AsyncConnectionWrapper`.
 //!
 //! What is compared is what changes the database: reads (`SELECT`, the
 //! version row, the migration lock, `PRAGMA`) are left out, and so are the
@@ -13,7 +14,8 @@
 //!   TRANSACTION` in a MySQL script);
 //! - online, the bookkeeping tables are created in one transaction where
 //!   DDL is transactional (one commit on a fresh database); the script
-//!   creates them statement by statement.
+//!   creates them statement by statement (on PostgreSQL with the `ALTER
+//!   TABLE … ADD COLUMN IF NOT EXISTS` that migrates an older log).
 //!
 //! SQLite always runs; PostgreSQL and MySQL/MariaDB use the servers named by
 //! `REVCHAIN_TEST_POSTGRES_URL` and `REVCHAIN_TEST_MYSQL_URL`.
@@ -113,6 +115,7 @@ fn zero_duration(sql: &str, log_table: &str) -> String {
 fn unwrap_setup_transaction(statements: Vec<String>) -> Vec<String> {
     let is_setup = |s: &str| {
         s.starts_with("CREATE TABLE IF NOT EXISTS")
+            || (s.starts_with("ALTER TABLE") && s.contains("ADD COLUMN IF NOT EXISTS down_sql"))
             || s.starts_with("INSERT OR IGNORE INTO")
             || s.starts_with("INSERT IGNORE INTO")
             || s.ends_with("ON CONFLICT (id) DO NOTHING")
@@ -293,6 +296,38 @@ fn online_statements_equal_the_script_on_mysql() {
     check_dialect(Dialect::Mysql, || {
         let db = TestDatabase::mysql()?;
         let conn = db.mysql_conn();
+        databases.borrow_mut().push(db);
+        Some(conn)
+    });
+}
+
+/// diesel-async's connection behind its `AsyncConnectionWrapper` sends the
+/// same statements as diesel's `PgConnection`.
+#[test]
+fn online_statements_equal_the_script_through_diesel_async_on_postgres() {
+    use diesel_async::AsyncPgConnection;
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+
+    let databases = std::cell::RefCell::new(Vec::new());
+    check_dialect(Dialect::Postgres, || {
+        let db = TestDatabase::postgres()?;
+        let conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&db.url).unwrap();
+        databases.borrow_mut().push(db);
+        Some(conn)
+    });
+}
+
+/// diesel-async's connection behind its `AsyncConnectionWrapper` sends the
+/// same statements as diesel's `MysqlConnection`.
+#[test]
+fn online_statements_equal_the_script_through_diesel_async_on_mysql() {
+    use diesel_async::AsyncMysqlConnection;
+    use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+
+    let databases = std::cell::RefCell::new(Vec::new());
+    check_dialect(Dialect::Mysql, || {
+        let db = TestDatabase::mysql()?;
+        let conn = AsyncConnectionWrapper::<AsyncMysqlConnection>::establish(&db.url).unwrap();
         databases.borrow_mut().push(db);
         Some(conn)
     });

@@ -8,11 +8,13 @@
 //! cases name them by the same relative path (`ui/chain/fork/migrations`)
 //! that the messages show.
 //!
-//! Two fixtures cannot be plain copies: `ui/pass/empty_directory/migrations`
-//! is empty, which git cannot keep, so it is created here; and
+//! Some fixtures cannot be plain copies: `ui/pass/empty_directory/migrations`
+//! is empty, which git cannot keep, so it is created here;
 //! `ui/pass/default_path/migrations` is also copied to the project's own
 //! `migrations`, the directory `embed_revisions!()` reads without an
-//! argument.
+//! argument; and the FIFO `HEAD` of `ui/chain/head_fifo` and the dangling
+//! `up.sql` link of `ui/chain/dangling_link` are made here (with `mkfifo`
+//! and a symbolic link: these tests run on unix).
 
 use std::fs;
 use std::io;
@@ -42,6 +44,22 @@ fn trybuild_project_dir() -> PathBuf {
         .join(env!("CARGO_PKG_NAME"))
 }
 
+/// The fixtures git cannot keep: a FIFO and a dangling symbolic link.
+fn special_files(copied: &Path) -> io::Result<()> {
+    let fifo = copied.join("chain/head_fifo/migrations/HEAD");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status()?;
+    if !made.success() {
+        return Err(io::Error::other(format!(
+            "mkfifo {}: {made}",
+            fifo.display()
+        )));
+    }
+    std::os::unix::fs::symlink(
+        "gone.sql",
+        copied.join("chain/dangling_link/migrations/1_init/up.sql"),
+    )
+}
+
 #[test]
 fn ui() {
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -62,6 +80,8 @@ fn ui() {
         &default_dir,
     )
     .expect("the default-path fixture can be copied");
+
+    special_files(&copied).expect("the FIFO and the link fixtures can be made");
 
     let cases = trybuild::TestCases::new();
     cases.pass("ui/pass/*.rs");

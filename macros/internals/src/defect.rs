@@ -1,7 +1,9 @@
 //! What is wrong with a migrations directory, and what to do about it.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use crate::excerpt::{MAX_SENTENCE_CHARS, MAX_SHOWN_DEFECTS, cut};
 use crate::non_empty::{NonEmpty, NonEmptyIter};
 
 /// The rule a [`Defect`] breaks. One variant per rule, so that tests and tools
@@ -9,7 +11,7 @@ use crate::non_empty::{NonEmpty, NonEmptyIter};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum DefectKind {
-    /// The migrations directory does not exist, or cannot be read.
+    /// The migrations directory does not exist, or is not a directory.
     DirectoryNotFound,
     /// A file at the top level that is neither `HEAD` nor a `README*`.
     StrayFile,
@@ -20,10 +22,24 @@ pub enum DefectKind {
     UnexpectedFile,
     /// A revision directory without `up.sql`.
     MissingUpSql,
-    /// An SQL file that is not valid UTF-8.
+    /// A file revchain reads (`HEAD`, an SQL file, `metadata.toml`) that is
+    /// not valid UTF-8.
     NotUtf8,
-    /// A file that exists but could not be read.
+    /// A file or directory that exists but could not be read, such as one
+    /// the user running revchain has no permission to read.
     Unreadable,
+    /// Something read as a file (`HEAD`, `up.sql`, `down.sql`,
+    /// `metadata.toml`) that is not a regular file: a FIFO, a socket, a
+    /// device or a directory.
+    NotRegularFile,
+    /// A file larger than revchain reads of it (see
+    /// [`MAX_SQL_FILE_BYTES`](crate::MAX_SQL_FILE_BYTES) and its siblings).
+    FileTooLarge,
+    /// A NUL byte in a file revchain reads: no database accepts one in SQL.
+    NulByte,
+    /// A symbolic link that leads nowhere: its target does not exist, or
+    /// following it loops.
+    BrokenLink,
     /// `metadata.toml` is not valid TOML.
     MalformedMetadata,
     /// `metadata.toml` has a key revchain does not know.
@@ -71,6 +87,10 @@ impl DefectKind {
             DefectKind::MissingUpSql => "missing_up_sql",
             DefectKind::NotUtf8 => "not_utf8",
             DefectKind::Unreadable => "unreadable",
+            DefectKind::NotRegularFile => "not_regular_file",
+            DefectKind::FileTooLarge => "file_too_large",
+            DefectKind::NulByte => "nul_byte",
+            DefectKind::BrokenLink => "broken_link",
             DefectKind::MalformedMetadata => "malformed_metadata",
             DefectKind::UnknownMetadataKey => "unknown_metadata_key",
             DefectKind::InvalidMetadataValue => "invalid_metadata_value",
@@ -108,17 +128,33 @@ pub struct Defect {
 }
 
 impl Defect {
-    pub(crate) fn new(
+    /// A defect: what is wrong (`summary`), where (`locations`, paths as
+    /// shown in messages) and what to do (`help`). The importer of other
+    /// tools' histories reports what it refuses with the same kinds.
+    ///
+    /// ```
+    /// use revchain_internals::{Defect, DefectKind};
+    ///
+    /// let defect = Defect::new(DefectKind::StrayFile, "stray file `seed.csv`", vec!["migrations/seed.csv".into()], "move it");
+    /// assert_eq!(defect.kind(), DefectKind::StrayFile);
+    /// ```
+    pub fn new(
         kind: DefectKind,
         summary: impl Into<String>,
         locations: Vec<String>,
         help: impl Into<String>,
     ) -> Self {
+        // A safety net behind `excerpt`: no sentence grows without bound,
+        // whatever it echoes.
+        let sentence = |text: String| match cut(&text, MAX_SENTENCE_CHARS) {
+            Cow::Borrowed(_) => text,
+            Cow::Owned(cut) => cut,
+        };
         Defect {
             kind,
-            summary: summary.into(),
+            summary: sentence(summary.into()),
             locations,
-            help: help.into(),
+            help: sentence(help.into()),
         }
     }
 
@@ -165,7 +201,11 @@ pub type DefectsIter<'a> = NonEmptyIter<'a, Defect>;
 
 impl Defects {
     /// The defects of a list, or `None` when it holds none.
-    pub(crate) fn from_vec(defects: Vec<Defect>) -> Option<Self> {
+    ///
+    /// ```
+    /// assert!(revchain_internals::Defects::from_vec(Vec::new()).is_none());
+    /// ```
+    pub fn from_vec(defects: Vec<Defect>) -> Option<Self> {
         NonEmpty::from_vec(defects).map(Defects)
     }
 
@@ -197,6 +237,41 @@ impl Defects {
     /// Always `false`: a `Defects` holds at least one defect.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The defects to print: the first [`MAX_SHOWN_DEFECTS`], and how many
+    /// more there are, which every tool says instead of printing them.
+    ///
+    /// ```
+    /// use revchain_internals::{Defects, MAX_SHOWN_DEFECTS};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("revchain-shown-{}", std::process::id()));
+    /// for i in 0..60 {
+    ///     std::fs::create_dir_all(dir.join(format!("{i}_x"))).unwrap();
+    /// }
+    /// let defects = revchain_internals::load(&dir, "migrations").unwrap_err();
+    /// let (shown, more) = defects.shown();
+    /// assert_eq!(shown.len(), MAX_SHOWN_DEFECTS);
+    /// assert_eq!(shown.len() + more, defects.len());
+    /// assert!(defects.to_string().contains(&format!("… and {more} more errors")));
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn shown(&self) -> (Vec<&Defect>, usize) {
+        let shown: Vec<&Defect> = self.iter().take(MAX_SHOWN_DEFECTS).collect();
+        let more = self.len() - shown.len();
+        (shown, more)
+    }
+
+    /// `… and N more errors`, the line that stands for the defects
+    /// [`shown`](Self::shown) leaves out; `None` when it leaves none out.
+    pub fn more_line(&self) -> Option<String> {
+        let (_, more) = self.shown();
+        (more > 0).then(|| {
+            format!(
+                "… and {more} more error{} (fix these first, then run again)",
+                if more == 1 { "" } else { "s" }
+            )
+        })
     }
 
     /// Whether any defect breaks the given rule.
@@ -252,11 +327,15 @@ impl IntoIterator for Defects {
 
 impl fmt::Display for Defects {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, defect) in self.iter().enumerate() {
+        let (shown, _) = self.shown();
+        for (i, defect) in shown.into_iter().enumerate() {
             if i > 0 {
                 f.write_str("\n\n")?;
             }
             write!(f, "error: {defect}")?;
+        }
+        if let Some(more) = self.more_line() {
+            write!(f, "\n\nerror: {more}")?;
         }
         Ok(())
     }
@@ -269,7 +348,7 @@ mod tests {
     use super::*;
 
     /// Every kind with its name in the JSON output, which must never change.
-    const NAMES: [(DefectKind, &str); 20] = [
+    const NAMES: [(DefectKind, &str); 24] = [
         (DefectKind::DirectoryNotFound, "directory_not_found"),
         (DefectKind::StrayFile, "stray_file"),
         (DefectKind::InvalidName, "invalid_name"),
@@ -290,6 +369,10 @@ mod tests {
         (DefectKind::HeadEmpty, "head_empty"),
         (DefectKind::HeadConflict, "head_conflict"),
         (DefectKind::HeadStale, "head_stale"),
+        (DefectKind::NotRegularFile, "not_regular_file"),
+        (DefectKind::FileTooLarge, "file_too_large"),
+        (DefectKind::NulByte, "nul_byte"),
+        (DefectKind::BrokenLink, "broken_link"),
     ];
 
     /// Where a kind stands in [`NAMES`]; a new kind does not compile until it
@@ -316,6 +399,10 @@ mod tests {
             DefectKind::HeadEmpty => 17,
             DefectKind::HeadConflict => 18,
             DefectKind::HeadStale => 19,
+            DefectKind::NotRegularFile => 20,
+            DefectKind::FileTooLarge => 21,
+            DefectKind::NulByte => 22,
+            DefectKind::BrokenLink => 23,
         }
     }
 

@@ -2,6 +2,7 @@
 //! directories, with every file checked. Nothing is skipped silently: a file
 //! that does not belong is a defect.
 
+mod file;
 mod revision;
 
 use std::fs;
@@ -13,12 +14,21 @@ use crate::defect::{Defect, DefectKind, Defects};
 use crate::metadata::Metadata;
 use crate::naming::split_directory_name;
 
-pub(crate) use revision::Incomplete;
+use file::{Kind, TextFile, Unknown, unreadable};
+pub use file::{MAX_HEAD_FILE_BYTES, MAX_METADATA_FILE_BYTES, MAX_SQL_FILE_BYTES};
+pub(crate) use revision::{Incomplete, read as read_revision};
 
 /// What the top level of a migrations directory may hold besides revision
 /// directories. `.keep` and `.gitkeep` are the placeholders `diesel setup`
 /// and git users leave in an empty directory.
-pub(crate) fn allowed_top_level_file(name: &str) -> bool {
+///
+/// ```
+/// use revchain_internals::allowed_top_level_file;
+///
+/// assert!(allowed_top_level_file("HEAD") && allowed_top_level_file("README.md"));
+/// assert!(!allowed_top_level_file("seed.csv"));
+/// ```
+pub fn allowed_top_level_file(name: &str) -> bool {
     name == "HEAD" || name.starts_with("README") || name == ".keep" || name == ".gitkeep"
 }
 
@@ -133,20 +143,35 @@ pub(crate) fn join(display: &str, name: &str) -> String {
     }
 }
 
-/// What an entry is, following a symbolic link as reading it would. The
-/// listing usually says already, which saves a `stat` per file: a history
-/// of thousands of revisions is read on every build.
-fn file_type(entry: &fs::DirEntry) -> Option<fs::FileType> {
-    match entry.file_type() {
-        Ok(kind) if !kind.is_symlink() => Some(kind),
-        _ => fs::metadata(entry.path()).ok().map(|meta| meta.file_type()),
-    }
-}
-
 fn entries(dir: &Path) -> io::Result<Vec<fs::DirEntry>> {
     let mut entries = fs::read_dir(dir)?.collect::<io::Result<Vec<_>>>()?;
     entries.sort_by_key(fs::DirEntry::file_name);
     Ok(entries)
+}
+
+/// Whether nothing at all is at `path`: no file, no directory, no symbolic
+/// link (a dangling one is something), and nothing that cannot be looked at
+/// (a directory above it that cannot be entered hides what is there). A
+/// missing migrations directory is a new, empty history only in this case;
+/// anything else is for [`load`](crate::load) to read and judge, so that a
+/// directory that cannot be read is never taken for an empty one.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// assert!(revchain_internals::is_absent(&dir.path().join("migrations")));
+/// assert!(!revchain_internals::is_absent(dir.path()));
+/// # #[cfg(unix)]
+/// # {
+/// let link = dir.path().join("link");
+/// std::os::unix::fs::symlink("nowhere", &link)?;
+/// assert!(!revchain_internals::is_absent(&link));
+/// # }
+/// # Ok(())
+/// # }
+/// ```
+pub fn is_absent(path: &Path) -> bool {
+    matches!(fs::symlink_metadata(path), Err(error) if error.kind() == io::ErrorKind::NotFound)
 }
 
 /// Lists `dir`, shown in messages as `display`.
@@ -156,25 +181,17 @@ pub(crate) fn list(dir: &Path, display: &str) -> Listing {
         revisions: Revisions::Complete(Vec::new()),
     };
     let shown = if display.is_empty() { "." } else { display };
-    let top = match fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => entries(dir),
-        Ok(_) => Err(io::Error::other("it is a file, not a directory")),
-        Err(error) => Err(error),
+    let top = match file::kind(dir, None, shown) {
+        Ok(Kind::Dir) => entries(dir).map_err(|error| directory_defect(shown, &error)),
+        Ok(Kind::File) => Err(not_found(shown, "it is a file, not a directory")),
+        Ok(Kind::Other(what)) => Err(not_found(shown, &format!("it is {what}, not a directory"))),
+        Err(Unknown::Link(defect)) => Err(defect),
+        Err(Unknown::Io(error)) => Err(directory_defect(shown, &error)),
     };
     let top = match top {
         Ok(top) => top,
-        Err(error) => {
-            let reason = if error.kind() == io::ErrorKind::NotFound {
-                "it does not exist".to_owned()
-            } else {
-                error.to_string()
-            };
-            listing.revisions = listing.revisions.report(Defect::new(
-                DefectKind::DirectoryNotFound,
-                format!("migrations directory `{shown}` not found: {reason}"),
-                vec![shown.to_owned()],
-                "create it with a first revision (`revchain revision -m \"...\"`), or correct the path",
-            ));
+        Err(defect) => {
+            listing.revisions = listing.revisions.report(defect);
             return listing;
         }
     };
@@ -193,17 +210,41 @@ pub(crate) fn list(dir: &Path, display: &str) -> Listing {
         };
         let path = entry.path();
         let shown_path = join(display, name);
-        let is_dir = file_type(&entry).is_some_and(|kind| kind.is_dir());
-        if !is_dir {
-            if name == "HEAD" {
-                listing.head = match read_head(&path, &shown_path) {
-                    Ok(text) => HeadFile::Text(text),
-                    Err(defect) => {
-                        listing.revisions = listing.revisions.report(defect);
-                        HeadFile::Unreadable
-                    }
+        let kind = match file::kind(&path, entry.file_type().ok(), &shown_path) {
+            Ok(kind) => kind,
+            Err(unknown) => {
+                if name == "HEAD" {
+                    listing.head = HeadFile::Unreadable;
+                }
+                let defect = match unknown {
+                    Unknown::Link(defect) => defect,
+                    Unknown::Io(error) => unreadable(&shown_path, &error),
                 };
-            } else if !allowed_top_level_file(name) {
+                listing.revisions = listing.revisions.report(defect);
+                continue;
+            }
+        };
+        if name == "HEAD" {
+            let read = match kind {
+                Kind::File => file::read_text(&path, &shown_path, TextFile::Head),
+                other => Err(file::not_a_file(&shown_path, other)),
+            };
+            listing.head = match read {
+                Ok(text) => HeadFile::Text(text),
+                Err(defect) => {
+                    listing.revisions = listing.revisions.report(defect);
+                    HeadFile::Unreadable
+                }
+            };
+            continue;
+        }
+        if kind != Kind::Dir {
+            if allowed_top_level_file(name) {
+                if kind != Kind::File {
+                    let defect = file::not_a_file(&shown_path, kind);
+                    listing.revisions = listing.revisions.report(defect);
+                }
+            } else {
                 listing.revisions = listing.revisions.report(Defect::new(
                     DefectKind::StrayFile,
                     format!("stray file `{name}` in `{shown}`: only `HEAD`, a `README*` and revision directories belong there"),
@@ -229,24 +270,41 @@ pub(crate) fn list(dir: &Path, display: &str) -> Listing {
     listing
 }
 
-/// Reads `HEAD`, shown as `shown`.
-fn read_head(path: &Path, shown: &str) -> Result<String, Defect> {
-    let bytes = fs::read(path).map_err(|error| unreadable(shown, &error))?;
-    String::from_utf8(bytes).map_err(|_| {
-        Defect::new(
-            DefectKind::HeadStale,
-            format!("`{shown}` is not UTF-8 text"),
-            vec![shown.to_owned()],
-            "write the id of the newest revision in it, on one line",
-        )
-    })
+/// The defect of a migrations directory `shown` that is not a directory, or
+/// is not there: `reason` says which.
+fn not_found(shown: &str, reason: &str) -> Defect {
+    Defect::new(
+        DefectKind::DirectoryNotFound,
+        format!("migrations directory `{shown}` not found: {reason}"),
+        vec![shown.to_owned()],
+        "create it with a first revision (`revchain revision -m \"...\"`), or correct the path",
+    )
 }
 
-fn unreadable(shown: &str, error: &io::Error) -> Defect {
+/// The defect of a migrations directory `shown` that could not be listed:
+/// not found when it does not exist, else unreadable, with the reason.
+fn directory_defect(shown: &str, error: &io::Error) -> Defect {
+    match error.kind() {
+        io::ErrorKind::NotFound => return not_found(shown, "it does not exist"),
+        io::ErrorKind::NotADirectory => {
+            return not_found(shown, "a part of its path is a file, not a directory");
+        }
+        _ => {}
+    }
+    let help = if error.kind() == io::ErrorKind::PermissionDenied {
+        format!(
+            "give the user running revchain permission to list and enter `{shown}` and the directories above it (`chmod u+rx`), or correct the path"
+        )
+    } else {
+        "check that it is a readable directory, or correct the path".to_owned()
+    };
     Defect::new(
         DefectKind::Unreadable,
-        format!("`{shown}` cannot be read: {error}"),
+        format!(
+            "migrations directory `{shown}` cannot be read: {}",
+            file::reason(error)
+        ),
         vec![shown.to_owned()],
-        "check its permissions",
+        help,
     )
 }

@@ -4,6 +4,7 @@
 use crate::chain::Node;
 use crate::defect::{Defect, DefectKind};
 use crate::discover::HeadFile;
+use crate::excerpt::excerpt;
 use crate::suggest;
 
 /// Git's conflict markers, as they start a line.
@@ -50,7 +51,7 @@ pub(crate) fn check(
         let sides: Vec<String> = lines
             .iter()
             .filter(|line| !is_conflict_marker(line))
-            .map(|line| format!("`{line}`"))
+            .map(|line| format!("`{}`", excerpt(line)))
             .collect();
         return defect(
             DefectKind::HeadConflict,
@@ -59,7 +60,7 @@ pub(crate) fn check(
                 sides.join(" and ")
             ),
             format!(
-                "put the revisions of one branch after those of the other by re-parenting them as the fork error says, then replace the whole of `{head_path}` with {wanted}"
+                "put the revisions of one branch after those of the other by re-parenting them as the fork error says, then replace the whole of `{head_path}` with {wanted}; `revchain rebase` does both"
             ),
         );
     }
@@ -95,7 +96,11 @@ pub(crate) fn check(
         };
         return defect(
             DefectKind::HeadStale,
-            format!("`{head_path}` names `{id}`{hint}, but there is no revision `{id}`"),
+            format!(
+                "`{head_path}` names `{}`{hint}, but there is no revision `{}`",
+                excerpt(id),
+                excerpt(id)
+            ),
             format!("replace its contents with {wanted}"),
         );
     }

@@ -3,7 +3,8 @@
 //! `embed_revisions!` (at compile time), the `revchain` runtime and the
 //! `revchain` command all call [`load`], so a directory is judged by the same
 //! code, with the same messages, wherever it is read. This crate depends on
-//! std and a TOML parser only: no syn, no diesel.
+//! std, a TOML parser and (on unix) `libc`'s constants only: no syn, no
+//! diesel.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,11 +23,13 @@ pub mod chain;
 mod checksum;
 mod defect;
 mod discover;
+mod excerpt;
 mod head;
 mod metadata;
 mod naming;
 mod non_empty;
 pub mod packed;
+pub mod rebase;
 mod sha256;
 pub mod sql;
 mod suggest;
@@ -35,8 +38,16 @@ use std::path::Path;
 
 pub use checksum::{Checksum, chain_digest, normalize_line_endings, revision_checksum};
 pub use defect::{Defect, DefectKind, Defects, DefectsIter};
-pub use metadata::METADATA_KEYS;
-pub use naming::{MAX_ID_LEN, default_message, slugify, split_directory_name, validate_id};
+pub use discover::{
+    MAX_HEAD_FILE_BYTES, MAX_METADATA_FILE_BYTES, MAX_SQL_FILE_BYTES, allowed_top_level_file,
+    is_absent,
+};
+pub use excerpt::{MAX_SHOWN_CHARS, MAX_SHOWN_DEFECTS, excerpt};
+pub use metadata::{METADATA_KEYS, rewrite_parent};
+pub use naming::{
+    MAX_ID_LEN, default_message, diesel_version, repair_slug, slugify, split_directory_name,
+    validate_id,
+};
 pub use non_empty::{NonEmpty, NonEmptyIter};
 
 use chain::{KnownNodes, Order};
@@ -76,6 +87,58 @@ impl LoadedRevision {
     /// messages: `migrations/<dir_name>/<file>`.
     pub fn file(&self, file: &str) -> String {
         discover::join(&self.dir, file)
+    }
+}
+
+/// The files of one revision directory, read and checked by the rules
+/// [`load`] applies inside a revision directory (`up.sql` required, only
+/// `up.sql`, `down.sql`, `metadata.toml` and `README*`, UTF-8 SQL, the keys
+/// of `metadata.toml`), whatever the directory's name. See
+/// [`read_revision_dir`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RevisionFiles {
+    /// `up.sql`, byte for byte.
+    pub up_sql: String,
+    /// `down.sql`, byte for byte, if there is one.
+    pub down_sql: Option<String>,
+    /// `parent` from `metadata.toml`.
+    pub parent: Option<String>,
+    /// `message` from `metadata.toml`.
+    pub message: Option<String>,
+    /// `run_in_transaction` from `metadata.toml`, when it sets it.
+    pub run_in_transaction: Option<bool>,
+}
+
+/// Reads the revision directory `dir`, shown in messages as `shown`, with
+/// the rules [`load`] applies to each revision directory; `id` names it in
+/// messages. Used to read the migrations of other tools (diesel_migrations
+/// uses the same layout) before importing them.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("up.sql"), "CREATE TABLE t (id INTEGER);\n")?;
+/// std::fs::write(dir.path().join("metadata.toml"), "run_in_transaction = false\n")?;
+/// let files = revchain_internals::read_revision_dir(dir.path(), "1", "migrations/1 x")?;
+/// assert_eq!(files.run_in_transaction, Some(false));
+/// assert_eq!(files.down_sql, None);
+///
+/// std::fs::write(dir.path().join("seed.csv"), "1,2\n")?;
+/// assert!(revchain_internals::read_revision_dir(dir.path(), "1", "migrations/1 x").is_err());
+/// # Ok(())
+/// # }
+/// ```
+pub fn read_revision_dir(dir: &Path, id: &str, shown: &str) -> Result<RevisionFiles, Defects> {
+    match discover::read_revision(dir, id, "", "", shown) {
+        Ok(found) => Ok(RevisionFiles {
+            up_sql: found.up_sql,
+            down_sql: found.down_sql,
+            parent: found.metadata.parent,
+            message: found.metadata.message,
+            run_in_transaction: found.metadata.run_in_transaction,
+        }),
+        Err(incomplete) => Err(incomplete.defects),
     }
 }
 

@@ -3,6 +3,7 @@
 use toml::de::{DeTable, DeValue};
 
 use crate::defect::{Defect, DefectKind, Defects};
+use crate::excerpt::excerpt;
 use crate::naming::validate_id;
 use crate::suggest::closest;
 
@@ -89,7 +90,7 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Defects> {
                 };
                 defects.push(Defect::new(
                     DefectKind::UnknownMetadataKey,
-                    format!("unknown key `{unknown}` in `{path}`"),
+                    format!("unknown key `{}` in `{path}`", excerpt(unknown)),
                     vec![at],
                     help,
                 ));
@@ -99,6 +100,53 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Metadata, Defects> {
     match Defects::from_vec(defects) {
         None => Ok(metadata),
         Some(defects) => Err(defects),
+    }
+}
+
+/// `text`, a `metadata.toml` that [`parse`] accepts, with its `parent`
+/// set to `parent`: only the bytes of the old value (its quotes included)
+/// are replaced, found by the TOML parser's span of that value, so every
+/// other byte (comments, spacing, other keys, line endings) stays. A file
+/// without `parent` gets the line `parent = "<id>"` first (after a byte
+/// order mark, if any). `parent` must be a valid id, which needs no escape
+/// in a TOML string.
+///
+/// ```
+/// let text = "# why\nparent  =  'a'   # old\r\nmessage = \"m\"\n";
+/// let rewritten = revchain_internals::rewrite_parent(text, "b").unwrap();
+/// assert_eq!(rewritten, "# why\nparent  =  \"b\"   # old\r\nmessage = \"m\"\n");
+/// assert_eq!(revchain_internals::rewrite_parent("", "b").unwrap(), "parent = \"b\"\n");
+/// ```
+pub fn rewrite_parent(text: &str, parent: &str) -> Result<String, String> {
+    validate_id(parent)?;
+    let table = DeTable::parse(text)
+        .map_err(|error| format!("it is not valid TOML: {}", first_line(error.message())))?
+        .into_inner();
+    let quoted = format!("\"{parent}\"");
+    let found = table
+        .iter()
+        .find(|(key, _)| AsRef::<str>::as_ref(key.get_ref()) == "parent");
+    match found {
+        Some((_, value)) => {
+            let span = value.span();
+            if value.get_ref().as_str().is_none() || text.get(span.clone()).is_none() {
+                return Err("its `parent` is not a string".to_owned());
+            }
+            Ok(format!(
+                "{}{quoted}{}",
+                &text[..span.start],
+                &text[span.end..]
+            ))
+        }
+        None => {
+            let body = text.strip_prefix('\u{feff}');
+            let bom = if body.is_some() { "\u{feff}" } else { "" };
+            let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+            Ok(format!(
+                "{bom}parent = {quoted}{newline}{}",
+                body.unwrap_or(text)
+            ))
+        }
     }
 }
 
@@ -234,6 +282,34 @@ mod tests {
     #[test]
     fn all_bad_keys_are_reported_together() {
         assert_eq!(kinds("a = 1\nb = 2\nparent = 3\n").len(), 3);
+    }
+
+    #[test]
+    fn rewriting_the_parent_keeps_every_other_byte() {
+        let text = "\u{feff}message = \"x\" # m\n\n  parent=\"1\"\t# the parent\nrun_in_transaction = false";
+        let rewritten = rewrite_parent(text, "2026-01-01-000000").unwrap();
+        assert_eq!(rewritten, text.replace("\"1\"", "\"2026-01-01-000000\""));
+        assert_eq!(
+            parse(&rewritten, PATH).unwrap().parent.as_deref(),
+            Some("2026-01-01-000000")
+        );
+        let literal = rewrite_parent("parent = '''1'''\n", "2").unwrap();
+        assert_eq!(literal, "parent = \"2\"\n");
+    }
+
+    #[test]
+    fn rewriting_adds_a_missing_parent_first() {
+        assert_eq!(
+            rewrite_parent("\u{feff}message = \"m\"\r\n", "2").unwrap(),
+            "\u{feff}parent = \"2\"\r\nmessage = \"m\"\r\n"
+        );
+    }
+
+    #[test]
+    fn rewriting_refuses_what_it_cannot_keep() {
+        assert!(rewrite_parent("parent = \"1\"\n", "a b").is_err());
+        assert!(rewrite_parent("parent = 1\n", "2").is_err());
+        assert!(rewrite_parent("parent = \n", "2").is_err());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! What a revision id and a revision directory name may look like.
 
+use crate::excerpt::excerpt;
+
 /// The longest id accepted: the width of diesel's
 /// `__diesel_schema_migrations.version` column, so that every revision can
 /// also be recorded there.
@@ -25,14 +27,16 @@ pub fn validate_id(id: &str) -> Result<(), String> {
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
     {
         return Err(format!(
-            "the id `{id}` contains {}, but only letters, digits and `-` are allowed",
+            "the id `{}` contains {}, but only letters, digits and `-` are allowed",
+            excerpt(id),
             describe_char(bad)
         ));
     }
     if id.len() > MAX_ID_LEN {
         return Err(format!(
-            "the id `{id}` is {} characters long, more than the {MAX_ID_LEN} allowed",
-            id.len()
+            "the id `{}` is {} characters long, more than the {MAX_ID_LEN} allowed",
+            excerpt(id),
+            id.chars().count()
         ));
     }
     Ok(())
@@ -53,25 +57,67 @@ pub fn validate_id(id: &str) -> Result<(), String> {
 pub fn split_directory_name(name: &str) -> Result<(&str, &str), String> {
     let Some((id, slug)) = name.split_once('_') else {
         return Err(format!(
-            "`{name}` has no `_`: a revision directory is named `<id>_<slug>`"
+            "`{}` has no `_`: a revision directory is named `<id>_<slug>`",
+            excerpt(name)
         ));
     };
     validate_id(id)?;
     if slug.is_empty() {
         return Err(format!(
-            "`{name}` has an empty slug: a revision directory is named `<id>_<slug>`"
+            "`{}` has an empty slug: a revision directory is named `<id>_<slug>`",
+            excerpt(name)
         ));
     }
-    if let Some(bad) = slug
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\'))
-    {
+    if let Some(bad) = slug.chars().find(|c| forbidden_in_slug(*c)) {
         return Err(format!(
-            "the slug of `{name}` contains {}, which cannot be part of a slug",
+            "the slug of `{}` contains {}, which cannot be part of a slug",
+            excerpt(name),
             describe_char(bad)
         ));
     }
     Ok((id, slug))
+}
+
+/// Whether a slug may not hold `c`: whitespace, control characters and path
+/// separators.
+fn forbidden_in_slug(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\')
+}
+
+/// The slug closest to `slug` that [`split_directory_name`] accepts: each
+/// character a slug cannot hold (whitespace, control characters, `/`, `\`)
+/// becomes `_`; an empty slug becomes `migration`. A valid slug is returned
+/// unchanged. Used to import histories of other tools, whose names revchain
+/// may refuse.
+///
+/// ```
+/// use revchain_internals::{repair_slug, split_directory_name};
+///
+/// assert_eq!(repair_slug("create users\ttable"), "create_users_table");
+/// assert_eq!(repair_slug("create_users"), "create_users");
+/// assert_eq!(repair_slug(""), "migration");
+/// let name = format!("1_{}", repair_slug("a b/c"));
+/// assert!(split_directory_name(&name).is_ok());
+/// ```
+pub fn repair_slug(slug: &str) -> String {
+    if slug.is_empty() {
+        return "migration".to_owned();
+    }
+    slug.chars()
+        .map(|c| if forbidden_in_slug(c) { '_' } else { c })
+        .collect()
+}
+
+/// The version diesel_migrations records for the revision directory whose id
+/// is `id` (the text before the first `_`, with every `-` removed), and by
+/// which it orders migrations, as strings.
+///
+/// ```
+/// assert_eq!(revchain_internals::diesel_version("2026-11-24-093000"), "20261124093000");
+/// assert_eq!(revchain_internals::diesel_version("2026-11-24-093000-0000"), "202611240930000000");
+/// ```
+pub fn diesel_version(id: &str) -> String {
+    id.replace('-', "")
 }
 
 /// The message of a revision whose `metadata.toml` sets none: its slug, with

@@ -68,6 +68,13 @@ pub struct GlobalArgs {
     /// `ddl_retries` of the config files, else 0]
     #[arg(long, global = true, value_name = "N")]
     pub ddl_retries: Option<u32>,
+
+    /// SQL run on every connection revchain opens, before anything else,
+    /// such as `SET FOREIGN_KEY_CHECKS = 0`; repeat it for several
+    /// statements. They run after the application's (`Embedded::init_sql`)
+    /// and the config files' (`init_sql`)
+    #[arg(long = "init-sql", global = true, value_name = "SQL")]
+    pub init_sql: Vec<String>,
 }
 
 /// `--lock`: the possible values in `--help`, read by [`LockStrategy`]'s
@@ -176,6 +183,18 @@ pub enum DbCommand {
     /// holder is gone
     #[command(subcommand)]
     Lock(LockCommand),
+    /// On a development database whose applied history diverged from the
+    /// chain (another branch's revisions, or a rebase): revert to the last
+    /// revision both share, then upgrade to head
+    Sync(SyncArgs),
+}
+
+/// `sync [--dry-run]`.
+#[derive(Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncArgs {
+    /// Print the plan without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `lock status` and `lock release [--force]`.
@@ -369,6 +388,75 @@ pub struct RevisionArgs {
     pub ignore_tables: Vec<String>,
 }
 
+/// `import --from TOOL SRC [--dry-run]`.
+///
+/// ```
+/// use clap::Parser;
+/// use revchain::cli::{Cli, Command, ImportTool};
+///
+/// let cli = Cli::try_parse_from(["revchain", "import", "--from", "diesel", "migrations"]).unwrap();
+/// let Command::Import(args) = cli.command else { unreachable!() };
+/// assert_eq!(args.from, ImportTool::Diesel);
+/// ```
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct ImportArgs {
+    /// The tool whose migrations SRC holds
+    #[arg(long, value_enum, value_name = "TOOL")]
+    pub from: ImportTool,
+    /// The directory of that tool's migrations; with `--from diesel` it may
+    /// be `--dir` itself, converted in place (directories renamed,
+    /// `metadata.toml` and `HEAD` written, SQL files untouched)
+    #[arg(value_name = "SRC")]
+    pub source: PathBuf,
+    /// Print the plan and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `rebase`: puts the revisions of one branch after those of the other,
+/// after a merge that left a fork.
+#[derive(Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct RebaseArgs {
+    /// The revisions to move to the end of the chain, each with its
+    /// descendants, in the order they should run (default, in git: those
+    /// not on the main branch)
+    #[arg(value_name = "REV")]
+    pub revs: Vec<String>,
+    /// The main branch, whose revisions never move (default: the remote's
+    /// default branch `origin/HEAD`, else `main`, else `master`)
+    #[arg(long, value_name = "BRANCH")]
+    pub main: Option<String>,
+    /// Print the moves without writing anything
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// The tools `import` reads.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportTool {
+    /// diesel_migrations: `<version>_<name>/{up.sql,down.sql,metadata.toml}`.
+    Diesel,
+    /// sqlx: `<VERSION>_<DESCRIPTION>.sql`, or `.up.sql` and `.down.sql`.
+    Sqlx,
+    /// refinery: `V<N>__<name>.sql`.
+    Refinery,
+}
+
+impl ImportTool {
+    /// Its name on the command line.
+    ///
+    /// ```
+    /// assert_eq!(revchain::cli::ImportTool::Sqlx.name(), "sqlx");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            ImportTool::Diesel => "diesel",
+            ImportTool::Sqlx => "sqlx",
+            ImportTool::Refinery => "refinery",
+        }
+    }
+}
+
 /// The `revchain` command: Alembic's commands over a migrations directory.
 ///
 /// ```
@@ -404,7 +492,26 @@ pub struct Cli {
 pub enum Command {
     /// Create a new revision on top of the head, and point `HEAD` at it
     Revision(RevisionArgs),
+    /// Write a revchain history (into `--dir`) from the migrations of
+    /// diesel_migrations, sqlx or refinery, in that tool's order
+    Import(ImportArgs),
+    /// After a merge that left a fork, move one branch's revisions after
+    /// the other's: rewrites their `parent` and `HEAD`
+    Rebase(RebaseArgs),
     /// The commands an application can embed.
     #[command(flatten)]
     Db(DbCommand),
+    /// Print the completion script for a shell, such as `revchain
+    /// completions bash > /etc/bash_completion.d/revchain`
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), such as `revchain man > revchain.1`
+    Man,
+}
+
+/// `completions SHELL`.
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }

@@ -81,7 +81,7 @@ pub(crate) fn compare_with_head(
     let (models, shown) = read_models(session, explicit)?;
 
     let revisions = match &session.source {
-        Source::Dir { path, .. } if !path.exists() => &EMPTY,
+        Source::Dir { path, .. } if revchain_internals::is_absent(path) => &EMPTY,
         _ => &session.revisions()?,
     };
     let url = session.find_database_url()?;
@@ -90,14 +90,15 @@ pub(crate) fn compare_with_head(
     // The scratch database is this process's own: nothing else holds its
     // tables, and SQLite refuses the DDL lock options.
     let migrator = session
-        .migrator(revisions)
+        .migrator(revisions)?
         .ddl_lock_timeout(None)
         .ddl_retries(0);
     let version_table = migrator.version_table_name().to_owned();
 
     let database = {
-        let scratch = Scratch::create(session.output, url.as_ref())?;
-        let mut conn = AnyConnection::establish(&scratch.url)?;
+        let init_sql = session.init_sql();
+        let scratch = Scratch::create(session.output, url.as_ref(), &init_sql)?;
+        let mut conn = AnyConnection::establish(&scratch.url, &init_sql)?;
         with_connection!(&mut conn, |c| migrator.upgrade(c, "head")).map_err(|error| {
             CliError::context(
                 format!(

@@ -9,9 +9,10 @@ use super::args::{
     CurrentArgs, DbCommand, DowngradeArgs, HistoryArgs, ShowArgs, StampArgs, StepsArgs, UpgradeArgs,
 };
 use super::connection::with_connection;
+use super::early::check_target;
 use super::error::CliError;
-use super::output::{Output, Style};
-use crate::{Direction, Error, Progress, Report, Revision, Revisions, Status, Target};
+use super::output::{Output, Style, report_json};
+use crate::{Direction, Error, Progress, Revision, Revisions, Status, Target};
 
 /// Runs one command.
 pub(crate) fn run(session: &mut Session<'_>, command: &DbCommand) -> Result<(), CliError> {
@@ -25,6 +26,7 @@ pub(crate) fn run(session: &mut Session<'_>, command: &DbCommand) -> Result<(), 
         DbCommand::Show(args) => show(session, args),
         DbCommand::Check(args) => super::check::check(session, args),
         DbCommand::Verify => verify(session),
+        DbCommand::Sync(args) => super::sync::sync(session, args),
         DbCommand::Lock(command) => super::lock::run(session, command),
         DbCommand::Test(args) => super::test_command::test(session, args),
     }
@@ -82,8 +84,8 @@ fn current_position(
     session: &mut Session<'_>,
     revisions: &Revisions,
 ) -> Result<Option<usize>, CliError> {
-    let migrator = session.migrator(revisions);
-    let (connection, _) = session.connection()?;
+    let migrator = session.migrator(revisions)?;
+    let (connection, _) = session.reading_connection()?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
     match current {
         None => Ok(None),
@@ -189,8 +191,8 @@ fn history(session: &mut Session<'_>, args: &HistoryArgs) -> Result<(), CliError
         Some(range) => history_range(session, revisions, range)?,
     };
     let current = if args.indicate_current {
-        let migrator = session.migrator(revisions);
-        let (connection, _) = session.connection()?;
+        let migrator = session.migrator(revisions)?;
+        let (connection, _) = session.reading_connection()?;
         let current = with_connection!(connection, |conn| migrator.current(conn))?;
         if let Some(id) = &current
             && revisions.position(id).is_none()
@@ -367,8 +369,8 @@ fn status_json(status: &Status, url: &str) -> Value {
 
 fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
-    let (connection, url) = session.connection()?;
+    let migrator = session.migrator(revisions)?;
+    let (connection, url) = session.reading_connection()?;
     let status = with_connection!(connection, |conn| migrator.status(conn))?;
     let url = url.shown.clone();
     if session.output.json() {
@@ -420,8 +422,8 @@ fn current(session: &mut Session<'_>, args: &CurrentArgs) -> Result<(), CliError
 
 fn verify(session: &mut Session<'_>) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
-    let (connection, _) = session.connection()?;
+    let migrator = session.migrator(revisions)?;
+    let (connection, _) = session.reading_connection()?;
     with_connection!(connection, |conn| migrator.verify(conn))?;
     let current = with_connection!(connection, |conn| migrator.current(conn))?;
     if session.output.json() {
@@ -437,25 +439,11 @@ fn verify(session: &mut Session<'_>) -> Result<(), CliError> {
     }
 }
 
-fn report_json(report: &Report) -> Value {
-    json!({
-        "from": report.from,
-        "to": report.to,
-        "steps": report.steps.iter().map(|step| json!({
-            "id": step.id,
-            "message": step.message,
-            "direction": step.direction.as_str(),
-            "duration_ms": step.duration.as_secs_f64() * 1000.0,
-        })).collect::<Vec<_>>(),
-        "adopted": report.adopted,
-    })
-}
-
 /// Prints `Running upgrade A -> B, message` when a revision starts, and its
 /// duration when it ends; while the migration lock is held elsewhere, who
 /// holds it; and each retry of a revision that gave up waiting for a table
 /// lock (`--ddl-lock-timeout`).
-fn progress(output: &Output) -> impl FnMut(Progress) {
+pub(super) fn progress(output: &Output) -> impl FnMut(Progress) {
     move |event| {
         match event {
         Progress::Starting {
@@ -509,10 +497,10 @@ fn migrate(
     if steps.sql {
         return super::script::migrate_sql(session, direction, target, steps.single_transaction);
     }
-    refuse_range(target, verb(direction))?;
     let revisions = &session.revisions()?;
+    check_target(target, verb(direction), revisions)?;
     let migrator = session
-        .migrator(revisions)
+        .migrator(revisions)?
         .single_transaction(steps.single_transaction);
     let output = session.output;
     let (connection, _) = session.connection()?;
@@ -526,7 +514,7 @@ fn migrate(
     }
     if let Some(last) = report.adopted.last() {
         output.log(&format!(
-            "Adopted {} revision{} that diesel_migrations applied, up to `{last}`",
+            "Adopted {} revision{} that diesel_migrations, sqlx or refinery applied, up to `{last}`",
             report.adopted.len(),
             if report.adopted.len() == 1 { "" } else { "s" }
         ));
@@ -564,26 +552,13 @@ fn downgrade(session: &mut Session<'_>, args: &DowngradeArgs) -> Result<(), CliE
     migrate(session, Direction::Down, &target, &args.steps)
 }
 
-/// A range `FROM:TO` is for offline scripts only, as in Alembic.
-fn refuse_range(target: &str, command: &str) -> Result<(), CliError> {
-    match target.rsplit_once(':') {
-        None => Ok(()),
-        Some((_, to)) => Err(CliError::message(
-            format!("the range `{target}` is only allowed with `--sql`"),
-            format!(
-                "run `{command} {to}` against the database, or add `--sql` to print the script"
-            ),
-        )),
-    }
-}
-
 fn stamp(session: &mut Session<'_>, args: &StampArgs) -> Result<(), CliError> {
     if args.sql {
         return super::script::stamp_sql(session, &args.target, args.purge);
     }
-    refuse_range(&args.target, "stamp")?;
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
+    check_target(&args.target, "stamp", revisions)?;
+    let migrator = session.migrator(revisions)?;
     let output = session.output;
     let (connection, _) = session.connection()?;
     let mut progress = progress(output);

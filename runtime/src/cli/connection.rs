@@ -1,8 +1,8 @@
 //! A connection to whichever backend the URL names, among those compiled in.
 
-use super::error::CliError;
-use super::url::DatabaseUrl;
+use super::error::{CliError, DriverMessage};
 use crate::Dialect;
+use crate::database_url::{DatabaseUrl, scrub};
 
 /// A diesel connection of one of the compiled-in backends.
 pub(crate) enum AnyConnection {
@@ -31,13 +31,40 @@ macro_rules! with_connection {
 pub(crate) use with_connection;
 
 impl AnyConnection {
+    /// Connects, or explains which cargo feature the URL needs, then runs
+    /// the `init_sql` statements, in order, before anything else (as
+    /// Flyway's `initSql`).
+    pub(crate) fn establish(url: &DatabaseUrl, init_sql: &[String]) -> Result<Self, CliError> {
+        let mut conn = Self::connect(url)?;
+        for (n, sql) in init_sql.iter().enumerate() {
+            with_connection!(&mut conn, |c| diesel::connection::SimpleConnection::batch_execute(c, sql))
+                .map_err(|error| {
+                    // The statement itself is not shown: it comes from the
+                    // command line or a config file, and may hold a secret.
+                    CliError::context(
+                        format!(
+                            "the `init_sql` statement {} of {} failed on `{}`",
+                            n + 1,
+                            init_sql.len(),
+                            url.shown
+                        ),
+                        Some("correct it in `--init-sql`, `init_sql` of the config files or the application's `Embedded::init_sql`".to_owned()),
+                        error,
+                    )
+                })?;
+        }
+        Ok(conn)
+    }
+
     /// Connects, or explains which cargo feature the URL needs.
-    pub(crate) fn establish(url: &DatabaseUrl) -> Result<Self, CliError> {
+    fn connect(url: &DatabaseUrl) -> Result<Self, CliError> {
         match url.backend {
             Dialect::Sqlite => {
                 #[cfg(feature = "sqlite")]
                 {
-                    establish(url).map(AnyConnection::Sqlite)
+                    let mut connection: diesel::SqliteConnection = establish(url)?;
+                    super::sqlite_file::require_database(&mut connection, &url.shown)?;
+                    Ok(AnyConnection::Sqlite(connection))
                 }
                 #[cfg(not(feature = "sqlite"))]
                 {
@@ -49,12 +76,10 @@ impl AnyConnection {
                 {
                     // TCP keepalives unless the URL sets them (see
                     // `keepalive`).
-                    let connect = super::keepalive::with_postgres_keepalives(&url.connect);
-                    establish(&DatabaseUrl {
-                        connect,
-                        ..url.clone()
-                    })
-                    .map(AnyConnection::Postgres)
+                    let mut with_keepalives = url.clone();
+                    with_keepalives.connect =
+                        super::keepalive::with_postgres_keepalives(&url.connect)?;
+                    establish(&with_keepalives).map(AnyConnection::Postgres)
                 }
                 #[cfg(not(feature = "postgres"))]
                 {
@@ -75,10 +100,12 @@ impl AnyConnection {
     }
 }
 
+/// Connects; a failure is wrapped with the URL as shown, and the driver's
+/// message scrubbed of the password here, the one place it can hold it.
 fn establish<C: diesel::Connection>(url: &DatabaseUrl) -> Result<C, CliError> {
     C::establish(&url.connect).map_err(|source| CliError::Connect {
         url: url.shown.clone(),
-        source,
+        source: DriverMessage(scrub(&source.to_string(), &url.secrets)),
     })
 }
 

@@ -14,12 +14,13 @@ pub(crate) enum CliError {
     #[error("{0}")]
     Defects(Defects),
 
-    /// The database cannot be reached.
+    /// The database cannot be reached: the URL as shown (redacted), and
+    /// the driver's message with the password scrubbed from it.
     #[error("cannot connect to `{url}`")]
     Connect {
         url: String,
         #[source]
-        source: diesel::ConnectionError,
+        source: DriverMessage,
     },
 
     /// A file could not be read or written.
@@ -59,6 +60,18 @@ pub(crate) enum CliError {
         message: String,
         help: Option<String>,
     },
+}
+
+/// A driver's message, scrubbed of the connection's secrets where it was
+/// wrapped (see [`crate::database_url::scrub`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct DriverMessage(pub(crate) String);
+
+impl From<crate::database_url::UrlError> for CliError {
+    fn from(error: crate::database_url::UrlError) -> Self {
+        CliError::message(error.message, error.help)
+    }
 }
 
 impl CliError {

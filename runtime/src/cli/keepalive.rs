@@ -9,6 +9,9 @@
 //! the operating system's timing (on Linux `net.ipv4.tcp_keepalive_time`,
 //! two hours by default).
 
+use super::error::CliError;
+use crate::database_url::libpq;
+
 /// libpq's keepalive parameters and revchain's defaults: the first probe
 /// after 60 s of silence, then one every 10 s, and the connection is
 /// declared dead after 6 unanswered ones, about two minutes in all.
@@ -19,51 +22,46 @@ pub(crate) const POSTGRES_KEEPALIVES: [(&str, &str); 4] = [
     ("keepalives_count", "6"),
 ];
 
-/// `url` (a `postgres://` URL) with each of [`POSTGRES_KEEPALIVES`] that its
-/// query does not set added to it. The query is read as parameters (names
-/// percent-decoded), never searched as text; the rest of the URL is kept as
-/// it is.
-pub(crate) fn with_postgres_keepalives(url: &str) -> String {
-    let (head, fragment) = match url.find('#') {
-        Some(hash) => url.split_at(hash),
-        None => (url, ""),
+/// `url` (a `postgres://` URI or a keyword/value string) with each of
+/// [`POSTGRES_KEEPALIVES`] that it does not set added to it. The text is
+/// read as libpq reads it (see `libpq`: a URI's query has no fragment, and
+/// `#` or `?` may be a password's), never searched as text; the rest is kept
+/// as it is.
+pub(crate) fn with_postgres_keepalives(url: &str) -> Result<String, CliError> {
+    let uri = libpq::uri_prefix(url).is_some();
+    let settings = if uri {
+        libpq::parse_uri(url)?.settings
+    } else {
+        libpq::parse_keywords(url)?.settings
     };
-    let (base, query) = match head.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (head, None),
-    };
-    let set: Vec<String> = query
-        .into_iter()
-        .flat_map(|query| query.split('&'))
-        .map(|parameter| {
-            let name = parameter
-                .split_once('=')
-                .map_or(parameter, |(name, _)| name);
-            percent_encoding::percent_decode_str(name)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect();
     let missing: Vec<String> = POSTGRES_KEEPALIVES
         .iter()
-        .filter(|(name, _)| !set.iter().any(|given| given == name))
+        .filter(|(name, _)| !settings.iter().any(|given| given.keyword == *name))
         .map(|(name, value)| format!("{name}={value}"))
         .collect();
     if missing.is_empty() {
-        return url.to_owned();
+        return Ok(url.to_owned());
     }
-    let query = match query {
-        Some(query) if !query.is_empty() => format!("{query}&{}", missing.join("&")),
-        _ => missing.join("&"),
+    if !uri {
+        return Ok(format!("{} {}", url.trim_end(), missing.join(" ")));
+    }
+    let separator = match libpq::parse_uri(url)?.has_query {
+        false => "?",
+        true if url.ends_with(['?', '&']) => "",
+        true => "&",
     };
-    format!("{base}?{query}{fragment}")
+    Ok(format!("{url}{separator}{}", missing.join("&")))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    #![allow(clippy::unwrap_used)]
 
     const ALL: &str = "keepalives=1&keepalives_idle=60&keepalives_interval=10&keepalives_count=6";
+
+    fn with_postgres_keepalives(url: &str) -> String {
+        super::with_postgres_keepalives(url).unwrap()
+    }
 
     #[test]
     fn keepalives_are_added_to_a_url_without_them() {
@@ -79,9 +77,19 @@ mod tests {
             with_postgres_keepalives("postgres://h/d?"),
             format!("postgres://h/d?{ALL}")
         );
+        // libpq has no fragment: `#` is the database name's, or the
+        // password's.
         assert_eq!(
             with_postgres_keepalives("postgres://h/d#x"),
-            format!("postgres://h/d?{ALL}#x")
+            format!("postgres://h/d#x?{ALL}")
+        );
+        assert_eq!(
+            with_postgres_keepalives("postgres://u:p#?s@h/d"),
+            format!("postgres://u:p#?s@h/d?{ALL}")
+        );
+        assert_eq!(
+            with_postgres_keepalives("host=h password='a b' "),
+            format!("host=h password='a b' {}", ALL.replace('&', " "))
         );
     }
 

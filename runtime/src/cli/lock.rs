@@ -19,8 +19,8 @@ pub(crate) fn run(session: &mut Session<'_>, command: &LockCommand) -> Result<()
 
 fn status(session: &mut Session<'_>) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
-    let (connection, _) = session.connection()?;
+    let migrator = session.migrator(revisions)?;
+    let (connection, _) = session.reading_connection()?;
     let status = with_connection!(connection, |conn| migrator.lock_status(conn))?;
     if session.output.json() {
         session.output.print_json(&status_json(&status))
@@ -31,8 +31,9 @@ fn status(session: &mut Session<'_>) -> Result<(), CliError> {
 
 fn release(session: &mut Session<'_>, args: &ReleaseArgs) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
-    let migrator = session.migrator(revisions);
-    let (connection, _) = session.connection()?;
+    let migrator = session.migrator(revisions)?;
+    // A database that does not exist holds no lock: no file is created.
+    let (connection, _) = session.reading_connection()?;
     let released = with_connection!(connection, |conn| migrator.release_lock(conn, args.force))?;
     let output = session.output;
     match released {

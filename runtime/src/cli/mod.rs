@@ -9,10 +9,11 @@
 //!
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
-//! `history`, `heads`, `show`, `check` (and `verify`), `lock status` and
-//! `lock release [--force]`, `test` (the stairway of
-//! [`crate::testing`], on a scratch database), plus `revision` in the
-//! standalone binary.
+//! `history`, `heads`, `show`, `check` (and `verify`), `lock status`,
+//! `lock release [--force]`, `sync [--dry-run]` and `test` (the stairway
+//! of [`crate::testing`], on a scratch database), plus `revision`,
+//! `import`, `rebase`, `completions SHELL` and `man` in the standalone
+//! binary.
 //!
 //! - **Models.** `revision --autogenerate` and `check --schema` compare
 //!   diesel's `schema.rs` (`--schema FILE`, `schema` in a config file, or
@@ -29,16 +30,20 @@
 //!   Warnings and errors go to stderr as `warning: …` and `error: …` lines,
 //!   each error followed by its causes (`  caused by: …`).
 //! - **`--format json`** prints one JSON document on stdout and nothing on
-//!   stderr, errors included: `{"error": {"message": …, "causes": […]}}`.
+//!   stderr, errors included: `{"error": {"message": …, "help": …,
+//!   "causes": […]}}`; usage errors (exit 2), `--help` and `--version` too
+//!   (see [`usage_error`] for an application's own parser).
 //! - **Colour** only when the stream is a terminal and `NO_COLOR` is unset or
 //!   empty.
 //! - **Exit status**: 0 on success, 1 on failure, 2 on bad usage. Results
 //!   that cannot be written are a failure (`error: cannot write to standard
 //!   output`, with its cause), except on a closed pipe (`revchain history |
 //!   head -1`), which ends the command quietly with 0.
-//! - **Passwords** never appear: URLs are shown through [`redact_url`], and
-//!   the password is scrubbed from every line printed, drivers' messages
-//!   included.
+//! - **Passwords** never appear: URLs are read by structure, as their
+//!   drivers read them, and shown through [`redact_url`]; a driver's
+//!   message is scrubbed of the password where it is wrapped into the
+//!   error. Nothing else is rewritten: scripts, history and JSON come
+//!   through as they are.
 //! - **Settings**: the database URL is `--database-url`, else
 //!   `database_url` from the `--config-file`s (later files win), else
 //!   `DATABASE_URL` from the environment, else `DATABASE_URL` from `.env`
@@ -68,7 +73,13 @@
 //! }
 //!
 //! fn main() -> ExitCode {
-//!     match App::parse().command {
+//!     // Usage errors, `--help` and `--version` as `revchain` prints them:
+//!     // JSON with `--format json`.
+//!     let app = match App::try_parse() {
+//!         Ok(app) => app,
+//!         Err(error) => return revchain::cli::usage_error(&error),
+//!     };
+//!     match app.command {
 //!         AppCommand::Serve => ExitCode::SUCCESS,
 //!         AppCommand::Db(args) => revchain::cli::Embedded::new(&REVISIONS)
 //!             .default_database_url("app.db")
@@ -82,17 +93,24 @@ mod autogenerate;
 mod check;
 mod commands;
 pub(crate) mod connection;
+mod early;
 mod error;
+mod git;
+mod import;
 #[cfg(any(feature = "postgres", test))]
 mod keepalive;
 mod lock;
 mod output;
+mod rebase;
 mod revision;
 mod scratch;
 mod script;
 mod settings;
+mod shell;
+mod sqlite_file;
+mod sync;
 mod test_command;
-mod url;
+mod usage;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -102,19 +120,32 @@ use std::process::ExitCode;
 use clap::Parser;
 use revchain_internals::{DefectKind, Defects};
 
+pub use crate::database_url::redact_url;
 pub use args::{
-    CheckArgs, Cli, Command, CurrentArgs, DbArgs, DbCommand, DowngradeArgs, Format, GlobalArgs,
-    HistoryArgs, LockCommand, ReleaseArgs, RevisionArgs, ShowArgs, StampArgs, StepsArgs, TestArgs,
-    UpgradeArgs,
+    CheckArgs, Cli, Command, CompletionsArgs, CurrentArgs, DbArgs, DbCommand, DowngradeArgs,
+    Format, GlobalArgs, HistoryArgs, ImportArgs, ImportTool, LockCommand, RebaseArgs, ReleaseArgs,
+    RevisionArgs, ShowArgs, StampArgs, StepsArgs, SyncArgs, TestArgs, UpgradeArgs,
 };
-pub use url::redact_url;
+pub use shell::{Shell, write_completions, write_man_page};
 
+/// What the fuzz target of the redaction promise (`runtime/fuzz`) reaches:
+/// built only by cargo-fuzz (`--cfg fuzzing`).
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// A config file's and a `.env` file's text, read as the command reads
+    /// them: each one's database URL as shown, or its error message.
+    pub fn rendered_settings(text: &str) -> [String; 2] {
+        super::settings::rendered(text)
+    }
+}
+
+use crate::database_url::DatabaseUrl;
 use crate::{Dialect, Migrator, Revisions};
 use connection::AnyConnection;
 use error::CliError;
 use output::Output;
 use settings::Settings;
-use url::DatabaseUrl;
 
 /// The `revchain` binary: parses the process's arguments and runs the
 /// command. Its `main` is one line:
@@ -141,32 +172,72 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    match Cli::try_parse_from(args) {
+    let args: Vec<T> = args.into_iter().collect();
+    match Cli::try_parse_from(args.iter().cloned()) {
+        // Neither reads settings nor opens a database.
+        Ok(Cli {
+            command: Command::Completions(args),
+            ..
+        }) => print_generated(|out| write_completions(args.shell, out)),
+        Ok(Cli {
+            command: Command::Man,
+            ..
+        }) => print_generated(write_man_page),
         Ok(cli) => run(
             &cli.global,
             &Defaults::default(),
             |settings| Source::dir(cli.dir.as_deref(), settings),
             |session| match &cli.command {
                 Command::Revision(args) => revision::revision(session, args),
+                Command::Import(args) => import::import(session, args),
+                Command::Rebase(args) => rebase::rebase(session, args),
                 Command::Db(command) => commands::run(session, command),
+                Command::Completions(_) | Command::Man => Ok(()),
             },
         ),
-        Err(error) => clap_exit(&error),
+        Err(error) => usage::exit(&error, usage::requested_format(&args)),
     }
 }
 
-/// Prints a clap error, or the help or version it stands for, and returns
-/// its exit status: 2 for bad usage (on stderr, best effort), else that of
-/// writing the help or version on stdout.
-fn clap_exit(error: &clap::Error) -> ExitCode {
-    let printed = error.print();
-    if error.use_stderr() {
-        return ExitCode::from(2);
-    }
-    let printed = printed.and_then(|()| io::stdout().flush());
+/// Prints a clap error of an application that mounts [`DbArgs`], or the
+/// help or version it stands for, as the `revchain` binary prints its own,
+/// and returns the exit status: 2 for bad usage, else 0. With `--format
+/// json` among the process's arguments, it is one JSON document on stdout,
+/// like every other outcome of the `db` subcommand. Use it where clap's
+/// `parse` would print and exit:
+///
+/// ```no_run
+/// use std::process::ExitCode;
+///
+/// use clap::Parser;
+///
+/// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+///
+/// #[derive(Parser)]
+/// struct App {
+///     #[command(flatten)]
+///     db: revchain::cli::DbArgs,
+/// }
+///
+/// fn main() -> ExitCode {
+///     match App::try_parse() {
+///         Ok(app) => revchain::cli::Embedded::new(&REVISIONS).run(app.db),
+///         Err(error) => revchain::cli::usage_error(&error),
+///     }
+/// }
+/// ```
+pub fn usage_error(error: &clap::Error) -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    usage::exit(error, usage::requested_format(&args))
+}
+
+/// Writes what `generate` writes (a completion script, the manual page) on
+/// stdout, and returns the exit status.
+fn print_generated(generate: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> ExitCode {
+    let mut stdout = io::stdout().lock();
     finish(
         &Output::new(Format::Text),
-        printed.map_err(CliError::Stdout),
+        generate(&mut stdout).map_err(CliError::Stdout),
     )
 }
 
@@ -218,6 +289,30 @@ impl Embedded {
         self
     }
 
+    /// SQL to run on every connection the commands open (the database's,
+    /// and the scratch databases of `check --schema`), before anything
+    /// else, as Flyway's `initSql`: for a history that only applies with,
+    /// say, `SET FOREIGN_KEY_CHECKS = 0`. Each statement runs by itself;
+    /// the config files' `init_sql` and `--init-sql` run after these.
+    ///
+    /// ```
+    /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+    ///
+    /// let db = revchain::cli::Embedded::new(&REVISIONS)
+    ///     .init_sql(["SET FOREIGN_KEY_CHECKS = 0"]);
+    /// # let _ = db;
+    /// ```
+    pub fn init_sql<I, S>(mut self, statements: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.defaults
+            .init_sql
+            .extend(statements.into_iter().map(Into::into));
+        self
+    }
+
     /// Runs the command and returns the process's exit status.
     pub fn run(&self, args: DbArgs) -> ExitCode {
         run(
@@ -235,6 +330,7 @@ impl Embedded {
 struct Defaults {
     database_url: Option<String>,
     version_table: Option<String>,
+    init_sql: Vec<String>,
 }
 
 /// From parsed arguments to the exit status, for the binary and for an
@@ -354,7 +450,7 @@ impl<'a> Session<'a> {
             Source::Dir { path, display, .. }
                 if defects.contains(DefectKind::DirectoryNotFound)
                     && defects.len() == 1
-                    && !path.exists() =>
+                    && revchain_internals::is_absent(path) =>
             {
                 CliError::message(
                     format!("the migrations directory `{display}` does not exist"),
@@ -365,8 +461,10 @@ impl<'a> Session<'a> {
         })
     }
 
-    /// A migrator with the configured version table.
-    fn migrator<'r>(&self, revisions: &'r Revisions) -> Migrator<'r> {
+    /// A migrator with the configured version table, whose name is checked
+    /// here ([`VersionTable::new`](crate::VersionTable::new), the runtime's
+    /// one check), before any connection creates a SQLite file.
+    fn migrator<'r>(&self, revisions: &'r Revisions) -> Result<Migrator<'r>, CliError> {
         let table = self
             .settings
             .version_table
@@ -377,34 +475,32 @@ impl<'a> Session<'a> {
             .lock_timeout(self.settings.lock_timeout)
             .ddl_lock_timeout(self.settings.ddl_lock_timeout)
             .ddl_retries(self.settings.ddl_retries.unwrap_or(0));
-        match table {
-            Some(table) => migrator.version_table(table),
+        Ok(match table {
+            Some(table) => migrator.version_table(crate::VersionTable::new(table)?.name()),
             None => migrator,
-        }
+        })
     }
 
-    /// The database URL, parsed; its password is hidden from all output
-    /// from now on.
+    /// The SQL every connection runs first: the application's, then the
+    /// settings' (config files, then `--init-sql`).
+    fn init_sql(&self) -> Vec<String> {
+        let mut statements = self.defaults.init_sql.clone();
+        statements.extend(self.settings.init_sql.iter().cloned());
+        statements
+    }
+
+    /// The database URL, parsed; it is shown by its redacted form only.
     fn database_url(&self) -> Result<DatabaseUrl, CliError> {
         let url = self
             .settings
             .database_url(self.defaults.database_url.as_deref())?;
-        // Hide the password before anything can print it.
-        let parsed = DatabaseUrl::parse(&url.value);
-        if let Ok(parsed) = &parsed {
-            self.output.hide(&parsed.secrets);
-        }
-        parsed.map_err(|error| match error {
-            CliError::Message { message, help } => CliError::Message {
-                message: format!("{message} (from {})", url.origin),
-                help,
-            },
-            other => other,
+        DatabaseUrl::parse(&url.value).map_err(|error| CliError::Message {
+            message: format!("{} (from {})", error.message, url.origin),
+            help: Some(error.help),
         })
     }
 
-    /// The database URL if anything gives one, parsed; its password is
-    /// hidden from all output from now on.
+    /// The database URL if anything gives one, parsed.
     fn find_database_url(&self) -> Result<Option<DatabaseUrl>, CliError> {
         match self
             .settings
@@ -439,13 +535,29 @@ impl<'a> Session<'a> {
         Ok(Some(dialect))
     }
 
+    /// The connection of a command that only reads (`current`, `history
+    /// -i`, `verify`, `show`, `lock status`), or that has nothing to do on a
+    /// database that does not exist (`lock release`), opened on first use: as
+    /// [`Self::connection`], except that a SQLite file must exist already
+    /// (see [`sqlite_file`]), so that a typo in its path is an error naming
+    /// it, not a new empty database at base.
+    fn reading_connection(&mut self) -> Result<(&mut AnyConnection, &DatabaseUrl), CliError> {
+        if self.connection.is_none() {
+            let url = self.database_url()?;
+            if url.backend == Dialect::Sqlite {
+                sqlite_file::SqliteFile::of(&url.connect).require_existing(&url.shown)?;
+            }
+        }
+        self.connection()
+    }
+
     /// The connection, opened on first use, and its URL.
     fn connection(&mut self) -> Result<(&mut AnyConnection, &DatabaseUrl), CliError> {
         let (connection, url) = match self.connection.take() {
             Some(open) => self.connection.insert(open),
             None => {
                 let url = self.database_url()?;
-                let connection = AnyConnection::establish(&url)?;
+                let connection = AnyConnection::establish(&url, &self.init_sql())?;
                 self.connection.insert((connection, url))
             }
         };

@@ -1,20 +1,22 @@
 //! Where and how the commands print: results on stdout, logs, warnings and
 //! errors on stderr; colour only on a terminal without `NO_COLOR`; with
-//! `--format json`, one JSON document on stdout, errors included. Every line
-//! is scrubbed of the database password first.
+//! `--format json`, one JSON document on stdout, errors included. What is
+//! printed is printed as it is: a password never reaches here, since URLs
+//! are redacted where they are rendered and drivers' messages where they
+//! are wrapped (see `url`), so scripts, history and JSON come through
+//! byte for byte.
 //!
 //! A write to stdout that fails is the command's error ([`CliError::Stdout`]);
 //! writes to stderr are best effort: with stderr gone, nothing is left to
 //! report a failure on.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 
 use serde_json::{Value, json};
 
 use super::args::Format;
 use super::error::CliError;
-use super::url::scrub;
 
 /// A colour, as an SGR code.
 #[derive(Clone, Copy, Debug)]
@@ -42,7 +44,6 @@ pub(crate) struct Output {
     format: Format,
     colour_stdout: bool,
     colour_stderr: bool,
-    secrets: RefCell<Vec<String>>,
     /// Whether a progress line was started on stderr and not ended.
     open_line: Cell<bool>,
 }
@@ -54,25 +55,12 @@ impl Output {
             format,
             colour_stdout: colour && std::io::stdout().is_terminal(),
             colour_stderr: colour && std::io::stderr().is_terminal(),
-            secrets: RefCell::new(Vec::new()),
             open_line: Cell::new(false),
         }
     }
 
     pub(crate) fn json(&self) -> bool {
         self.format == Format::Json
-    }
-
-    /// Adds secrets to scrub from everything printed from now on.
-    pub(crate) fn hide(&self, secrets: &[String]) {
-        let mut known = self.secrets.borrow_mut();
-        known.extend(secrets.iter().cloned());
-        known.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        known.dedup();
-    }
-
-    fn clean(&self, text: &str) -> String {
-        scrub(text, &self.secrets.borrow())
     }
 
     /// Wraps `text` in a colour, if stdout is a colour terminal.
@@ -82,7 +70,6 @@ impl Output {
 
     /// Writes a line on stdout, flushed, so that a failure shows here.
     fn write_stdout(&self, line: &str) -> io::Result<()> {
-        let line = self.clean(line);
         let mut stdout = io::stdout().lock();
         writeln!(stdout, "{line}")?;
         stdout.flush()
@@ -90,7 +77,6 @@ impl Output {
 
     /// Writes text and a newline on stderr, best effort (see the module).
     fn write_stderr(&self, text: &str) {
-        let text = self.clean(text);
         let _ = writeln!(io::stderr().lock(), "{text}");
     }
 
@@ -119,7 +105,6 @@ impl Output {
             return;
         }
         self.end_line();
-        let text = self.clean(text);
         let mut stderr = io::stderr().lock();
         // Best effort, as every write to stderr.
         let _ = write!(stderr, "{text}").and_then(|()| stderr.flush());
@@ -184,8 +169,11 @@ impl Output {
         let prefix = paint("error:", Style::Error, self.colour_stderr);
         match error {
             CliError::Defects(defects) => defects
-                .iter()
+                .shown()
+                .0
+                .into_iter()
                 .map(|defect| format!("{prefix} {defect}"))
+                .chain(defects.more_line().map(|more| format!("{prefix} {more}")))
                 .collect::<Vec<_>>()
                 .join("\n\n"),
             CliError::Models(errors) => errors
@@ -207,7 +195,8 @@ impl Output {
     }
 }
 
-/// An error as JSON: `{"error": {"message": …, "causes": […]}}`, with the
+/// An error as JSON: `{"error": {"message": …, "help": …, "causes": […]}}`
+/// (`help` is `null` where there is nothing to do), with the
 /// `defects` of a chain or the `schema_errors` of a `schema.rs`.
 fn error_json(error: &CliError) -> Value {
     match error {
@@ -216,6 +205,7 @@ fn error_json(error: &CliError) -> Value {
                 "message": format!("the migrations directory breaks {} rule{}", defects.len(), if defects.len() == 1 { "" } else { "s" }),
                 "causes": [],
                 "defects": defects_json(defects),
+                "more_defects": defects.shown().1,
             }
         }),
         CliError::Models(errors) => json!({
@@ -236,9 +226,15 @@ fn error_json(error: &CliError) -> Value {
             }
         }),
         _ => {
-            let message = error.to_string();
-            let causes = causes(error, &message);
-            json!({ "error": { "message": message, "causes": causes } })
+            let text = error.to_string();
+            let causes = causes(error, &text);
+            // What to do, in a field of its own: every message ends with
+            // it, after `\n  = help: `.
+            let (message, help) = match text.split_once("\n  = help: ") {
+                Some((message, help)) => (message, Some(help)),
+                None => (text.as_str(), None),
+            };
+            json!({ "error": { "message": message, "help": help, "causes": causes } })
         }
     }
 }
@@ -270,10 +266,30 @@ fn causes(error: &CliError, message: &str) -> Vec<String> {
     causes
 }
 
+/// A [`Report`](crate::Report) as JSON: `upgrade`, `downgrade`, `stamp`
+/// and `sync`.
+pub(crate) fn report_json(report: &crate::Report) -> Value {
+    serde_json::json!({
+        "from": report.from,
+        "to": report.to,
+        "steps": report.steps.iter().map(|step| serde_json::json!({
+            "id": step.id,
+            "message": step.message,
+            "direction": step.direction.as_str(),
+            "duration_ms": step.duration.as_secs_f64() * 1000.0,
+        })).collect::<Vec<_>>(),
+        "adopted": report.adopted,
+    })
+}
+
+/// The defects [`Defects::shown`](revchain_internals::Defects::shown) keeps,
+/// as JSON; `more_defects` beside them counts the rest.
 pub(crate) fn defects_json(defects: &revchain_internals::Defects) -> Value {
     Value::Array(
         defects
-            .iter()
+            .shown()
+            .0
+            .into_iter()
             .map(|defect| {
                 json!({
                     "kind": defect.kind().as_str(),

@@ -28,8 +28,10 @@ pub(crate) fn revision(session: &mut Session<'_>, args: &RevisionArgs) -> Result
             "say what the revision does: `revision -m \"add email to users\"`",
         ));
     };
-    let exists = path.exists();
-    if exists && !path.is_dir() {
+    // A directory that cannot be read, or a dangling link, exists: reading
+    // the chain says what is wrong with it.
+    let exists = !revchain_internals::is_absent(&path);
+    if std::fs::metadata(&path).is_ok_and(|meta| !meta.is_dir()) {
         return Err(CliError::message(
             format!("`{display}` is not a directory"),
             "pass the migrations directory with `--dir DIR`",

@@ -23,12 +23,11 @@ use diesel::sql_types::Text;
 use super::connection::{AnyConnection, with_connection};
 use super::error::CliError;
 use super::output::Output;
-use super::url::{DatabaseUrl, redact_url};
+use crate::database_url::DatabaseUrl;
 use crate::scratch::{
     Origin, PREFIX, create_sql, drop_sql, host_tag, is_stale, maintenance_url, parse_name,
     remove_sqlite_file, scratch_name,
 };
-use crate::url::with_database;
 use crate::{Dialect, quote_literal};
 
 /// One column `name`.
@@ -64,7 +63,12 @@ enum ScratchKind {
 impl<'o> Scratch<'o> {
     /// Removes what killed runs left behind, then creates a scratch database
     /// on the backend of `url` (SQLite without one).
-    pub(crate) fn create(output: &'o Output, url: Option<&DatabaseUrl>) -> Result<Self, CliError> {
+    /// Every connection runs `init_sql` first.
+    pub(crate) fn create(
+        output: &'o Output,
+        url: Option<&DatabaseUrl>,
+        init_sql: &[String],
+    ) -> Result<Self, CliError> {
         let now = SystemTime::now();
         let name = scratch_name(now).map_err(|error| {
             CliError::context(
@@ -79,23 +83,20 @@ impl<'o> Scratch<'o> {
                 let dir = std::env::temp_dir();
                 remove_stale_files(output, &dir, now);
                 let path = dir.join(format!("{name}.db"));
-                let shown = path.display().to_string();
                 return Ok(Scratch {
                     output,
-                    url: DatabaseUrl {
-                        backend: Dialect::Sqlite,
-                        connect: shown.clone(),
-                        shown,
-                        secrets: Vec::new(),
-                    },
+                    url: DatabaseUrl::sqlite(
+                        &path.display().to_string(),
+                        &path.display().to_string(),
+                    ),
                     kind: ScratchKind::File(path),
                     removed: false,
                 });
             }
         };
         let dialect = url.backend;
-        let maintenance_url = maintenance_url(dialect, &url.connect);
-        let server = redact_url(&with_database(&url.connect, None));
+        let maintenance_url = maintenance_url(url)?;
+        let server = url.with_database(None)?.shown;
         let help = || {
             Some(format!(
                 "revchain compares the models with a scratch database it creates on the server of the database URL and drops afterwards: {}",
@@ -106,19 +107,14 @@ impl<'o> Scratch<'o> {
                 }
             ))
         };
-        let mut maintenance = AnyConnection::establish(&DatabaseUrl {
-            backend: url.backend,
-            shown: redact_url(&maintenance_url),
-            connect: maintenance_url,
-            secrets: url.secrets.clone(),
-        })
-        .map_err(|error| {
-            CliError::context(
-                format!("cannot create a scratch database on `{server}`"),
-                help(),
-                error,
-            )
-        })?;
+        let mut maintenance =
+            AnyConnection::establish(&maintenance_url, init_sql).map_err(|error| {
+                CliError::context(
+                    format!("cannot create a scratch database on `{server}`"),
+                    help(),
+                    error,
+                )
+            })?;
         remove_stale_databases(output, &mut maintenance, dialect, &server, now);
         let sql = create_sql(dialect, &name);
         with_connection!(&mut maintenance, |c| c.batch_execute(&sql)).map_err(|error| {
@@ -128,15 +124,10 @@ impl<'o> Scratch<'o> {
                 error,
             )
         })?;
-        let scratch_url = with_database(&url.connect, Some(&name));
+        let scratch_url = url.with_database(Some(&name))?;
         Ok(Scratch {
             output,
-            url: DatabaseUrl {
-                backend: url.backend,
-                shown: redact_url(&scratch_url),
-                connect: scratch_url,
-                secrets: url.secrets.clone(),
-            },
+            url: scratch_url,
             kind: ScratchKind::Server {
                 name,
                 dialect,

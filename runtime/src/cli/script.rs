@@ -25,7 +25,7 @@ fn write(
 ) -> Result<(), CliError> {
     let revisions = &session.revisions()?;
     let dialect = dialect(session)?;
-    let script = build(session.migrator(revisions), dialect)?;
+    let script = build(session.migrator(revisions)?, dialect)?;
     if session.output.json() {
         session
             .output

@@ -21,7 +21,10 @@
 //! timeout: `--lock-timeout`, then `lock_timeout` in the config files.
 //! The table-lock timeout of the DDL and its retries (PostgreSQL):
 //! `--ddl-lock-timeout` and `--ddl-retries`, then `ddl_lock_timeout` and
-//! `ddl_retries` in the config files.
+//! `ddl_retries` in the config files. The SQL run on every connection: the
+//! application's `Embedded::init_sql`, then `init_sql` of the config files
+//! (the last file that sets it), then each `--init-sql`, all of them, in
+//! that order.
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +49,7 @@ struct ConfigFile {
     lock_timeout: Option<String>,
     ddl_lock_timeout: Option<String>,
     ddl_retries: Option<u32>,
+    init_sql: Option<Vec<String>>,
 }
 
 /// A value and where it came from, for messages.
@@ -74,6 +78,9 @@ pub(crate) struct Settings {
     pub(crate) ddl_lock_timeout: Option<Duration>,
     /// `--ddl-retries`, else `ddl_retries` of the config files.
     pub(crate) ddl_retries: Option<u32>,
+    /// `init_sql` of the config files (the last file that sets it), then
+    /// `--init-sql`: run on every connection, after the application's.
+    pub(crate) init_sql: Vec<String>,
 }
 
 impl Settings {
@@ -84,19 +91,7 @@ impl Settings {
             let shown = path.display().to_string();
             let text = std::fs::read_to_string(path)
                 .map_err(|e| CliError::io(format!("cannot read the config file `{shown}`"), e))?;
-            let file: ConfigFile = toml::from_str(&text).map_err(|e| {
-                // Where and what, never the line itself: it may hold a
-                // password (an unquoted `database_url = postgres://…`).
-                CliError::message(
-                    format!(
-                        "invalid config file `{shown}`: {}{}",
-                        e.span()
-                            .map_or_else(String::new, |span| position(&text, span.start)),
-                        e.message().trim_end().replace('\n', "\n  ")
-                    ),
-                    "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout` and `ddl_retries`",
-                )
-            })?;
+            let file = config_file(&text, &shown)?;
             if let Some(url) = file.database_url {
                 settings.database_url = Some(Sourced {
                     value: url,
@@ -120,12 +115,17 @@ impl Settings {
                 settings.ignore_tables = tables;
             }
             if let Some(lock) = file.lock {
-                settings.lock = Some(lock.parse().map_err(|error| {
-                    CliError::message(
-                        format!("invalid `lock` in the config file `{shown}`: {error}"),
-                        "set `lock` to `auto`, `advisory`, `table` or `none`",
-                    )
-                })?);
+                // The value is not quoted: a password may have been put
+                // under the wrong key.
+                settings.lock =
+                    Some(lock.parse().map_err(|_: crate::ParseLockStrategyError| {
+                        CliError::message(
+                            format!(
+                                "invalid `lock` in the config file `{shown}`: not a lock strategy"
+                            ),
+                            "set `lock` to `auto`, `advisory`, `table` or `none`",
+                        )
+                    })?);
             }
             if let Some(timeout) = file.lock_timeout {
                 settings.lock_timeout = Some(config_duration(&shown, "lock_timeout", &timeout)?);
@@ -136,6 +136,9 @@ impl Settings {
             }
             if let Some(retries) = file.ddl_retries {
                 settings.ddl_retries = Some(retries);
+            }
+            if let Some(statements) = file.init_sql {
+                settings.init_sql = statements;
             }
         }
         if let Some(url) = &global.database_url {
@@ -151,6 +154,7 @@ impl Settings {
         settings.lock_timeout = global.lock_timeout.or(settings.lock_timeout);
         settings.ddl_lock_timeout = global.ddl_lock_timeout.or(settings.ddl_lock_timeout);
         settings.ddl_retries = global.ddl_retries.or(settings.ddl_retries);
+        settings.init_sql.extend(global.init_sql.iter().cloned());
         Ok(settings)
     }
 
@@ -196,11 +200,71 @@ impl Settings {
     }
 }
 
+/// Reads a config file's text (`shown` names it in messages).
+fn config_file(text: &str, shown: &str) -> Result<ConfigFile, CliError> {
+    toml::from_str(text).map_err(|e| {
+        // Where and what, never the line itself: it may hold a password (an
+        // unquoted `database_url = postgres://…`).
+        CliError::message(
+            format!(
+                "invalid config file `{shown}`: {}{}",
+                e.span()
+                    .map_or_else(String::new, |span| position(text, span.start)),
+                unquoted(e.message().trim_end()).replace('\n', "\n  ")
+            ),
+            "the keys are `database_url`, `dir`, `schema`, `version_table`, `ignore_tables`, `lock`, `lock_timeout`, `ddl_lock_timeout`, `ddl_retries` and `init_sql`",
+        )
+    })
+}
+
+/// What a config file and a `.env` file read to, as the messages a user
+/// would see, for the fuzz target of the redaction promise (`runtime/fuzz`):
+/// the config file's `database_url` shown redacted, or its error; `.env`'s
+/// `DATABASE_URL` shown redacted, or its error.
+#[cfg(fuzzing)]
+pub(crate) fn rendered(text: &str) -> [String; 2] {
+    let shown = |url: Option<String>| {
+        url.map(|url| crate::database_url::redact_url(&url))
+            .unwrap_or_default()
+    };
+    let config = match config_file(text, "fuzz.toml") {
+        Ok(file) => shown(file.database_url),
+        Err(error) => error.to_string(),
+    };
+    let dotenv = match dotenv_text(text) {
+        Ok(url) => shown(url),
+        Err(error) => error.to_string(),
+    };
+    [config, dotenv]
+}
+
+/// serde's and toml's message without the value or key it quotes
+/// (`invalid type: string "…", expected u32`, ``unknown field `…` ``): a
+/// config file's content is never shown, since a password may have been
+/// put under the wrong key, or written as a key. The position says where
+/// it is, and the message lists the keys there are.
+fn unquoted(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((found, expected)) = rest.split_once(", expected")
+        {
+            let kind = found.split([' ', '`', '"']).next().unwrap_or(found);
+            return format!("{prefix}{kind}, expected{expected}");
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((_, expected)) = rest.split_once("`, ")
+    {
+        return format!("unknown key, {expected}");
+    }
+    message.to_owned()
+}
+
 /// A duration under `key` in the config file `shown`, such as `"30s"`.
 fn config_duration(shown: &str, key: &str, value: &str) -> Result<Duration, CliError> {
-    duration_parser(value).map_err(|error| {
+    duration_parser(value).map_err(|_| {
         CliError::message(
-            format!("invalid `{key}` in the config file `{shown}`: {error}"),
+            format!("invalid `{key}` in the config file `{shown}`: not a duration"),
             format!("set `{key}` to a duration such as \"30s\" or \"5m\""),
         )
     })
@@ -214,9 +278,14 @@ fn dotenv_database_url() -> Result<Option<String>, CliError> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::io("cannot read `.env`".to_owned(), e))?;
+    dotenv_text(&text)
+}
+
+/// `DATABASE_URL` from the text of a `.env` file.
+fn dotenv_text(text: &str) -> Result<Option<String>, CliError> {
     let mut found = None;
     for item in dotenvy::from_read_iter(text.as_bytes()) {
-        let (key, value) = item.map_err(|e| dotenv_error(&e, &text))?;
+        let (key, value) = item.map_err(|e| dotenv_error(&e, text))?;
         if key == "DATABASE_URL" && !value.is_empty() {
             found = Some(value);
         }
@@ -237,7 +306,11 @@ fn dotenv_error(error: &dotenvy::Error, text: &str) -> CliError {
                 position(text, start + (*index).min(first))
             })
         ),
-        other => other.to_string(),
+        // An I/O error's message holds no content of the file.
+        dotenvy::Error::Io(error) => error.to_string(),
+        // `VarError::NotUnicode` quotes the variable's value: said without it.
+        dotenvy::Error::EnvVar(_) => "a variable it names is not set or not valid UTF-8".to_owned(),
+        _ => "it does not parse".to_owned(),
     };
     CliError::message(
         format!("cannot read `.env`: {what}"),
@@ -287,6 +360,27 @@ pub(crate) fn display_dir(dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_messages_lose_the_values_they_quote() {
+        assert_eq!(
+            unquoted("invalid type: string \"s3cret\", expected u32"),
+            "invalid type: string, expected u32"
+        );
+        assert_eq!(
+            unquoted("invalid type: integer `5`, expected a string"),
+            "invalid type: integer, expected a string"
+        );
+        assert_eq!(
+            unquoted("unknown field `u:s3cret@h`, expected one of `dir`, `lock`"),
+            "unknown key, expected one of `dir`, `lock`"
+        );
+        assert_eq!(
+            unquoted("unknown field `databse_url`, expected `dir`"),
+            "unknown key, expected `dir`"
+        );
+        assert_eq!(unquoted("duplicate key"), "duplicate key");
+    }
 
     #[test]
     fn directories_are_shown_as_given() {

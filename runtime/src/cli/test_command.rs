@@ -26,7 +26,7 @@ pub(crate) fn test(session: &mut Session<'_>, args: &TestArgs) -> Result<(), Cli
         // No migration lock either: three migrations per revision, on a
         // database no other process knows.
         session
-            .migrator(&revisions)
+            .migrator(&revisions)?
             .ddl_lock_timeout(None)
             .ddl_retries(0)
             .lock(crate::LockStrategy::None),
@@ -42,8 +42,9 @@ pub(crate) fn test(session: &mut Session<'_>, args: &TestArgs) -> Result<(), Cli
     }
     let url = session.find_database_url()?;
     let output = session.output;
-    let scratch = Scratch::create(output, url.as_ref())?;
-    let mut conn = AnyConnection::establish(&scratch.url)?;
+    let init_sql = session.init_sql();
+    let scratch = Scratch::create(output, url.as_ref(), &init_sql)?;
+    let mut conn = AnyConnection::establish(&scratch.url, &init_sql)?;
     let mut progress = |outcome: &RevisionOutcome| output.log(&progress_line(outcome));
     // 2, 3 and 5: base to head by the stairway, then head to base.
     let report = with_connection!(&mut conn, |c| stairway.run_with_progress(c, &mut progress))

@@ -32,22 +32,26 @@ impl<'r> Migrator<'r> {
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
         let dialect = conn.dialect();
+        let operation = match direction {
+            Direction::Up => "upgrade",
+            Direction::Down => "downgrade",
+        };
+        let _span = crate::trace::operation(operation, target, dialect);
+        let progress = &mut traced(progress);
         if self.is_single_transaction() {
             // A backend that cannot run it is refused before anything is
             // written, even when there is nothing to run.
             self.refuse_single_transaction(dialect, &[])?;
         }
         self.refuse_ddl_options(dialect, self.is_single_transaction())?;
-        let bk = self.bookkeeping(dialect);
-        let operation = match direction {
-            Direction::Up => "upgrade",
-            Direction::Down => "downgrade",
-        };
-        self.refuse_read_only(conn, operation)?;
+        let bk = self.bookkeeping(dialect)?;
+        if let Err(refusal) = self.refuse_read_only(conn, operation) {
+            return self.nothing_to_do(conn, &bk, target, refusal);
+        }
         let locked = with_lock(conn, &bk, self.lock, progress, |conn, held, progress| {
             let mut state = self.prepare_tables(conn, &bk, operation)?;
             let adopted = if direction == Direction::Up {
-                self.adopt_diesel(conn, &bk, &mut state)?
+                self.adopt_foreign(conn, &bk, &mut state)?
             } else {
                 Vec::new()
             };
@@ -66,7 +70,42 @@ impl<'r> Migrator<'r> {
             })
         });
         // A SQLite file opened read-only refuses the lock table's first write.
-        read_only_refusal(locked, dialect, operation)
+        match read_only_refusal(locked, dialect, operation) {
+            Err(refusal @ Error::ReadOnly { .. }) => self.nothing_to_do(conn, &bk, target, refusal),
+            other => other,
+        }
+    }
+
+    /// On a database that refused to be written (`refusal`): an empty
+    /// report when the database is clean, undrifted and already at
+    /// `target`, since nothing needs writing (`upgrade head` at head on a
+    /// replica succeeds); else `refusal`, unless reading the state found a
+    /// truer error (an unknown revision, drift, corrupt bookkeeping).
+    fn nothing_to_do<C: MigrationConnection>(
+        &self,
+        conn: &mut C,
+        bk: &Bookkeeping,
+        target: &Target,
+        refusal: Error,
+    ) -> Result<Report, Error> {
+        if !matches!(refusal, Error::ReadOnly { .. }) {
+            return Err(refusal);
+        }
+        let state = self.read_state(conn, bk)?.unwrap_or_default();
+        if state.dirty.is_some() {
+            return Err(refusal);
+        }
+        let current = state.position(self.revisions())?;
+        self.check_drift(conn, bk, &state, current)?;
+        if target.resolve(self.revisions(), current)? != current {
+            return Err(refusal);
+        }
+        Ok(Report {
+            from: state.revision.clone(),
+            to: state.revision,
+            steps: Vec::new(),
+            adopted: Vec::new(),
+        })
     }
 
     /// `stamp` to `target`, online.
@@ -77,7 +116,9 @@ impl<'r> Migrator<'r> {
         purge: bool,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<Report, Error> {
-        let bk = self.bookkeeping(conn.dialect());
+        let bk = self.bookkeeping(conn.dialect())?;
+        let _span = crate::trace::operation("stamp", target, bk.dialect());
+        let progress = &mut traced(progress);
         self.refuse_read_only(conn, "stamp")?;
         let locked = with_lock(conn, &bk, self.lock, progress, |conn, _, _| {
             read_only_refusal(ensure_tables(conn, &bk), bk.dialect(), "stamp")?;
@@ -117,7 +158,7 @@ impl<'r> Migrator<'r> {
     }
 
     /// Runs every step of `plan`, and returns those this process ran.
-    fn execute<C: MigrationConnection>(
+    pub(super) fn execute<C: MigrationConnection>(
         &self,
         conn: &mut C,
         bk: &Bookkeeping,
@@ -171,7 +212,6 @@ impl<'r> Migrator<'r> {
         planned: &PlannedStep,
         starting: &mut dyn FnMut(),
     ) -> Result<Option<Step>, Error> {
-        let revision = planned.revision;
         let (mark, in_transaction) = match &planned.boundaries {
             Boundaries::Apart {
                 mark,
@@ -195,7 +235,7 @@ impl<'r> Migrator<'r> {
                         .map_err(|stop| stop.into_error(planned, self.nothing_remains(planned)))?;
                     let duration = started.elapsed();
                     Ok((
-                        Some(step(revision, planned.direction, duration)),
+                        Some(step(planned, duration)),
                         Some(bk.batch(&planned.record(bk, micros(duration)))),
                     ))
                 });
@@ -255,7 +295,7 @@ impl<'r> Migrator<'r> {
             }
         };
         match outcome {
-            Ok(duration) => Ok(Some(step(revision, planned.direction, duration))),
+            Ok(duration) => Ok(Some(step(planned, duration))),
             Err(Error::RevisionFailed(mut failed)) => {
                 failed.help = if first_failed {
                     // Nothing ran: put the version back as it was, clean.
@@ -316,7 +356,7 @@ impl<'r> Migrator<'r> {
             &bk.batch(&planned.record(bk, micros(duration))),
             RECORDING,
         )?;
-        let done = step(revision, planned.direction, duration);
+        let done = step(planned, duration);
         progress(Progress::Finished(done.clone()));
         Ok(done)
     }
@@ -359,16 +399,28 @@ impl<'r> Migrator<'r> {
         if done {
             return Ok(false);
         }
-        if current != planned.before() {
-            return Err(Error::Corrupt {
-                table: bk.version_table().to_owned(),
-                reason: format!(
+        // The same id at the same place of another history (a `sync` that
+        // another process ran meanwhile) is told by its chain digest.
+        let elsewhere =
+            current.is_some_and(|p| !state.digest_matches(&self.revisions().as_slice()[p]));
+        if current != planned.before() || elsewhere {
+            return Err(super::strict::version_rows(
+                bk,
+                format!(
                     "it moved to `{}` while revchain was migrating",
                     state.revision.as_deref().unwrap_or("base")
                 ),
-            });
+            ));
         }
         Ok(true)
+    }
+}
+
+/// `progress`, with each report also told to `tracing` (feature `tracing`).
+pub(super) fn traced(progress: &mut dyn FnMut(Progress)) -> impl FnMut(Progress) + '_ {
+    move |event| {
+        crate::trace::progress(&event);
+        progress(event);
     }
 }
 
@@ -388,12 +440,13 @@ fn starting(planned: &PlannedStep<'_>) -> Progress {
     }
 }
 
-fn step(revision: &Revision, direction: Direction, duration: Duration) -> Step {
+fn step(planned: &PlannedStep, duration: Duration) -> Step {
     Step {
-        id: revision.id().to_owned(),
-        message: revision.message().to_owned(),
-        direction,
+        id: planned.revision.id().to_owned(),
+        message: planned.revision.message().to_owned(),
+        direction: planned.direction,
         duration,
+        statements: planned.statements.len(),
     }
 }
 

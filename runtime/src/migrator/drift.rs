@@ -60,6 +60,7 @@ impl Migrator<'_> {
         let log = conn
             .load_log(&bk.select_log())
             .context(|| "reading the log".to_owned())?;
+        let log = super::strict::log(bk, log)?;
         Err(Error::Drift {
             current: chain[current].id().to_owned(),
             drifted: drift_culprits(&chain[..=current], &log),

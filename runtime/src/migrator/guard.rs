@@ -7,7 +7,7 @@ use revchain_internals::sql::Dialect;
 
 use super::Migrator;
 use crate::backend::MigrationConnection;
-use crate::classify::is_read_only;
+use crate::classify::{is_read_only, is_read_only_transaction};
 use crate::error::{Context, Error};
 
 /// Why the database is read-only, from the value of [`query`].
@@ -21,6 +21,9 @@ pub(super) enum ReadOnly {
     /// A MySQL or MariaDB server with `read_only` (which `super_read_only`
     /// turns on too).
     Replica,
+    /// A MySQL or MariaDB session whose transactions are read-only (`SET
+    /// SESSION TRANSACTION READ ONLY`): recognised from the write's error.
+    MysqlSession,
     /// A SQLite connection with `PRAGMA query_only`.
     QueryOnly,
     /// A SQLite file that refused a write (opened read-only, or without
@@ -79,6 +82,11 @@ impl ReadOnly {
                 "`@@global.read_only` is on (as `super_read_only` also sets it)",
                 primary.to_owned(),
             ),
+            ReadOnly::MysqlSession => (
+                "this session is read-only",
+                "its transactions are read-only (`SET SESSION TRANSACTION READ ONLY`, or `transaction_read_only`)",
+                "run this on a read-write session".to_owned(),
+            ),
             ReadOnly::QueryOnly => (
                 "the SQLite connection is read-only",
                 "`PRAGMA query_only` is on",
@@ -130,6 +138,7 @@ pub(super) fn read_only_refusal<T>(
         Err(Error::Database { source, .. }) if is_read_only(&source) => Err(match dialect {
             Dialect::Sqlite => ReadOnly::File,
             Dialect::Postgres => ReadOnly::Session,
+            Dialect::Mysql if is_read_only_transaction(&source) => ReadOnly::MysqlSession,
             Dialect::Mysql => ReadOnly::Replica,
         }
         .error(operation)),

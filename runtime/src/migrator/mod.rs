@@ -12,14 +12,18 @@
 mod adopt;
 mod apply;
 mod drift;
+mod foreign;
 mod guard;
 mod lock;
+mod log_columns;
 mod lost;
 mod offline;
 mod plan;
 mod retry;
 mod script;
 mod state;
+mod strict;
+mod sync;
 
 pub(crate) use adopt::diesel_version;
 pub(crate) use apply::database_message;
@@ -29,6 +33,7 @@ pub use lock::{
 };
 use plan::name_at;
 use retry::DdlOptions;
+pub use sync::{SyncPlan, SyncRevert};
 
 use revchain_internals::sql::Dialect;
 
@@ -36,7 +41,7 @@ use crate::backend::MigrationConnection;
 use crate::bookkeeping::Bookkeeping;
 use crate::error::{Direction, Error};
 use crate::report::{Progress, Report, Status};
-use crate::{Revisions, Target};
+use crate::{Revisions, Target, VersionTable};
 
 /// The default name of the version table. The log table is named after it,
 /// with `_log` appended.
@@ -181,8 +186,27 @@ impl<'r> Migrator<'r> {
         self
     }
 
-    /// Uses another version table (and `<name>_log` as the log table). The
-    /// name is quoted as an identifier, whatever it holds.
+    /// Uses another version table (and `<name>_log` as the log table, and
+    /// `<name>_lock` for the `table` lock). The name is quoted as an
+    /// identifier, whatever it holds; one the database would cut, empty or
+    /// dotted is refused by every operation, before anything is created,
+    /// with [`Error::VersionTableName`] (see [`VersionTable`]).
+    ///
+    /// ```
+    /// # #[cfg(feature = "sqlite")] {
+    /// use diesel::Connection;
+    /// use revchain::{Error, Migrator};
+    ///
+    /// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+    ///
+    /// let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+    /// let migrator = Migrator::new(&REVISIONS).version_table("public.versions");
+    /// assert!(matches!(
+    ///     migrator.upgrade(&mut conn, "head"),
+    ///     Err(Error::VersionTableName { .. })
+    /// ));
+    /// # }
+    /// ```
     pub fn version_table(mut self, name: impl Into<String>) -> Self {
         self.version_table = name.into();
         self
@@ -206,21 +230,28 @@ impl<'r> Migrator<'r> {
         &self.version_table
     }
 
-    pub(crate) fn bookkeeping(&self, dialect: Dialect) -> Bookkeeping {
-        Bookkeeping::new(dialect, &self.version_table)
+    /// The bookkeeping tables' SQL for `dialect`, once the version table's
+    /// name is checked ([`VersionTable::new`]): every operation starts here,
+    /// so a name the database would cut is refused before anything is read
+    /// or created.
+    pub(crate) fn bookkeeping(&self, dialect: Dialect) -> Result<Bookkeeping, Error> {
+        Ok(Bookkeeping::new(
+            dialect,
+            &VersionTable::new(self.version_table.as_str())?,
+        ))
     }
 
     /// The revision the database is at, `None` at base. It is reported even
     /// when the embedded chain does not contain it.
     pub fn current<C: MigrationConnection>(&self, conn: &mut C) -> Result<Option<String>, Error> {
-        let bk = self.bookkeeping(conn.dialect());
+        let bk = self.bookkeeping(conn.dialect())?;
         Ok(self.read_state(conn, &bk)?.and_then(|state| state.revision))
     }
 
     /// Whether the database is at the embedded head, clean, with the applied
     /// chain unchanged: one lookup of one row, whatever the chain's length.
     pub fn is_at_head<C: MigrationConnection>(&self, conn: &mut C) -> Result<bool, Error> {
-        let bk = self.bookkeeping(conn.dialect());
+        let bk = self.bookkeeping(conn.dialect())?;
         let state = self.read_state(conn, &bk)?.unwrap_or_default();
         Ok(state.dirty.is_none()
             && match self.revisions.head() {
@@ -244,7 +275,7 @@ impl<'r> Migrator<'r> {
     /// The current revision, the pending ones, and whether the database is
     /// at head.
     pub fn status<C: MigrationConnection>(&self, conn: &mut C) -> Result<Status, Error> {
-        let bk = self.bookkeeping(conn.dialect());
+        let bk = self.bookkeeping(conn.dialect())?;
         let state = self.read_state(conn, &bk)?.unwrap_or_default();
         let position = state
             .revision
@@ -278,7 +309,7 @@ impl<'r> Migrator<'r> {
     /// that every applied revision still has the content it was applied with.
     /// Costs one lookup; the log is read only to name what differs.
     pub fn verify<C: MigrationConnection>(&self, conn: &mut C) -> Result<(), Error> {
-        let bk = self.bookkeeping(conn.dialect());
+        let bk = self.bookkeeping(conn.dialect())?;
         let Some(state) = self.read_state(conn, &bk)? else {
             return Ok(());
         };
@@ -359,7 +390,7 @@ impl<'r> Migrator<'r> {
     /// run resolves it) and who holds the lock. Only reads: a lock table
     /// that does not exist yet was never taken, and is free.
     pub fn lock_status<C: MigrationConnection>(&self, conn: &mut C) -> Result<LockStatus, Error> {
-        lock::status(conn, &self.bookkeeping(conn.dialect()), self.lock)
+        lock::status(conn, &self.bookkeeping(conn.dialect())?, self.lock)
     }
 
     /// Frees a [`LockStrategy::Table`] lock whose lease has expired (its
@@ -389,7 +420,7 @@ impl<'r> Migrator<'r> {
         conn: &mut C,
         force: bool,
     ) -> Result<Released, Error> {
-        lock::release_lock(conn, &self.bookkeeping(conn.dialect()), self.lock, force)
+        lock::release_lock(conn, &self.bookkeeping(conn.dialect())?, self.lock, force)
     }
 
     /// Whether single-transaction mode is on.

@@ -66,7 +66,7 @@ impl<'r> Migrator<'r> {
             Some(from) => from.parse::<Target>()?.resolve(self.revisions(), None)?,
         };
         let goal = to.parse::<Target>()?.resolve(self.revisions(), from)?;
-        let bk = self.bookkeeping(dialect);
+        let bk = self.bookkeeping(dialect)?;
         let plan = self.plan(&bk, Direction::Up, from, goal)?;
         Ok(self.render(&bk, &plan))
     }
@@ -97,7 +97,7 @@ impl<'r> Migrator<'r> {
     pub fn downgrade_sql(&self, dialect: Dialect, from: &str, to: &str) -> Result<String, Error> {
         let from = from.parse::<Target>()?.resolve(self.revisions(), None)?;
         let goal = to.parse::<Target>()?.resolve(self.revisions(), from)?;
-        let bk = self.bookkeeping(dialect);
+        let bk = self.bookkeeping(dialect)?;
         let plan = self.plan(&bk, Direction::Down, from, goal)?;
         Ok(self.render(&bk, &plan))
     }
@@ -147,7 +147,7 @@ impl<'r> Migrator<'r> {
             purge,
             to: goal.map(|p| &self.revisions().as_slice()[p]),
         };
-        Ok(self.render_stamp(&self.bookkeeping(dialect), &plan))
+        Ok(self.render_stamp(&self.bookkeeping(dialect)?, &plan))
     }
 
     /// The script of a stamp.

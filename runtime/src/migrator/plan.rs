@@ -99,6 +99,8 @@ impl PlannedStep<'_> {
                 kind,
                 &self.revision.checksum(),
                 Some(&self.revision.chain_digest()),
+                // What undoes an applied revision, kept for `sync`.
+                self.revision.down_sql().filter(|_| kind == LogKind::Up),
                 duration_us,
             ),
         ];
@@ -146,6 +148,7 @@ impl StampPlan<'_> {
                 LogKind::Stamp,
                 &revision.checksum(),
                 Some(&revision.chain_digest()),
+                None,
                 0,
             ));
         }

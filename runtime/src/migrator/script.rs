@@ -1,9 +1,9 @@
 //! The text of a `--sql` script, written for the database's own
 //! command-line client (`sqlite3`, `psql`, `mysql`): every statement ends
-//! with `;`, and on MySQL a statement holding a `;` (a trigger or routine
-//! body) is wrapped in `DELIMITER` lines.
+//! with `;`, and on MySQL a statement holding a `;` outside its strings
+//! (a trigger or routine body) is wrapped in `DELIMITER` lines.
 
-use revchain_internals::sql::Dialect;
+use revchain_internals::sql::{Dialect, has_inner_semicolon};
 
 /// A script being written for one dialect's client.
 pub(super) struct Script {
@@ -59,7 +59,7 @@ impl Script {
         if text.trim().is_empty() {
             return;
         }
-        if self.dialect == Dialect::Mysql && text.contains(';') {
+        if self.dialect == Dialect::Mysql && has_inner_semicolon(text, Dialect::Mysql) {
             // The `mysql` client would end the statement at its first `;`:
             // switch to a delimiter the statement does not contain.
             let mut delimiter = "//".to_owned();
@@ -94,13 +94,18 @@ mod tests {
     #[test]
     fn mysql_statements_with_semicolons_get_a_delimiter_they_do_not_contain() {
         let mut script = Script::new(Dialect::Mysql);
-        script.statement("SELECT 'a;b'");
-        script.statement("SELECT '//;'");
-        script.statement("SELECT 1");
+        let body = "CREATE TRIGGER t AFTER UPDATE ON x FOR EACH ROW BEGIN SET @a = 1; END";
+        script.statement(body);
+        let slashes = "CREATE TRIGGER t AFTER UPDATE ON x FOR EACH ROW BEGIN SET @a = '//'; END";
+        script.statement(slashes);
+        // A `;` inside a string does not end a statement for `mysql`.
+        script.statement("INSERT INTO log VALUES ('DROP TABLE x;')");
         script.statement("  ");
         assert_eq!(
             script.finish(),
-            "DELIMITER //\nSELECT 'a;b'\n//\nDELIMITER ;\nDELIMITER ///\nSELECT '//;'\n///\nDELIMITER ;\nSELECT 1;\n"
+            format!(
+                "DELIMITER //\n{body}\n//\nDELIMITER ;\nDELIMITER ///\n{slashes}\n///\nDELIMITER ;\nINSERT INTO log VALUES ('DROP TABLE x;');\n"
+            )
         );
     }
 

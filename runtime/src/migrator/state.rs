@@ -6,7 +6,8 @@ use revchain_internals::sql::Dialect;
 
 use super::Migrator;
 use super::guard::read_only_refusal;
-use crate::backend::{LogRow, MigrationConnection, StateRow};
+use super::strict;
+use crate::backend::{LogRow, MigrationConnection};
 use crate::bookkeeping::{Bookkeeping, quote_identifier, quote_literal};
 use crate::classify::{is_connection_lost, is_missing_table};
 use crate::error::{Context, Direction, Error};
@@ -54,9 +55,13 @@ pub(super) fn execute<C: MigrationConnection>(
 /// The statements that create the version and log tables if they are
 /// missing, and whether they run in one transaction: they do where DDL is
 /// transactional (one commit on a fresh SQLite file instead of three, each
-/// with its `fsync`s); MySQL commits each `CREATE` by itself.
-pub(super) fn setup(bk: &Bookkeeping) -> ([String; 3], bool) {
-    (bk.create(), bk.dialect() != Dialect::Mysql)
+/// with its `fsync`s); MySQL commits each `CREATE` by itself. On
+/// PostgreSQL they also add the log's newer columns to an older log (see
+/// [`log_columns`](super::log_columns)).
+pub(super) fn setup(bk: &Bookkeeping) -> (Vec<String>, bool) {
+    let mut statements = bk.create().to_vec();
+    statements.extend(super::log_columns::unconditional(bk));
+    (statements, bk.dialect() != Dialect::Mysql)
 }
 
 /// Creates the version and log tables if they are missing (see [`setup`]).
@@ -69,7 +74,7 @@ pub(super) fn ensure_tables<C: MigrationConnection>(
         for sql in &statements {
             execute(conn, sql, "creating the version table")?;
         }
-        Ok(())
+        super::log_columns::add_missing(conn, bk)
     };
     if in_transaction {
         conn.write_transaction(create)
@@ -99,8 +104,8 @@ pub(super) fn read_row<C: MigrationConnection>(
 ) -> Result<Row, Error> {
     let reading = || format!("reading the version table `{}`", bk.version_table());
     match conn.load_state(&bk.select_state()) {
-        Ok(rows) => match rows.into_iter().next() {
-            Some(row) => parse_state(bk, row).map(Row::Found),
+        Ok(rows) => match strict::state(bk, rows)? {
+            Some(state) => Ok(Row::Found(state)),
             None => read_log_tail(conn, bk),
         },
         Err(error) if is_connection_lost(&error) => Err(error).context(reading),
@@ -116,10 +121,13 @@ pub(super) fn read_row<C: MigrationConnection>(
 
 /// The log's last line, when the version row is missing.
 fn read_log_tail<C: MigrationConnection>(conn: &mut C, bk: &Bookkeeping) -> Result<Row, Error> {
-    let log = format!("{}_log", bk.version_table());
+    let log = bk.log_table();
     let reading = || format!("reading the log `{log}`");
     match conn.load_log(&bk.select_log()) {
-        Ok(lines) => Ok(lines.into_iter().last().map_or(Row::Base, Row::Lost)),
+        Ok(lines) => Ok(strict::log(bk, lines)?
+            .into_iter()
+            .last()
+            .map_or(Row::Base, Row::Lost)),
         Err(error) if is_connection_lost(&error) => Err(error).context(reading),
         Err(error) => {
             if is_missing(conn, bk, &log, &error)? {
@@ -179,10 +187,7 @@ pub(super) fn required_state<C: MigrationConnection>(
 ) -> Result<State, Error> {
     match read_row(conn, bk)? {
         Row::Found(state) => Ok(state),
-        Row::Base | Row::Lost(_) => Err(Error::Corrupt {
-            table: bk.version_table().to_owned(),
-            reason: "its row is missing".to_owned(),
-        }),
+        Row::Base | Row::Lost(_) => Err(strict::version_rows(bk, "its row is missing")),
     }
 }
 
@@ -225,8 +230,9 @@ impl Migrator<'_> {
     /// as base, and a row lost while the log has lines must be refused
     /// instead (see [`read_state`](Self::read_state)). That costs two
     /// queries (the catalogue, so that a missing table fails no statement
-    /// of a caller's transaction, and the row). A read-only SQLite file is
-    /// told by the write it refuses.
+    /// of a caller's transaction, and the row). A read-only SQLite file
+    /// (or MySQL session) is told by the write it refuses, before any
+    /// revision runs.
     pub(super) fn prepare_tables<C: MigrationConnection>(
         &self,
         conn: &mut C,
@@ -239,34 +245,4 @@ impl Migrator<'_> {
         read_only_refusal(ensure_tables(conn, bk), bk.dialect(), operation)?;
         required_state(conn, bk)
     }
-}
-
-fn parse_state(bk: &Bookkeeping, row: StateRow) -> Result<State, Error> {
-    let corrupt = |reason: String| Error::Corrupt {
-        table: bk.version_table().to_owned(),
-        reason,
-    };
-    let dirty = match row.state.as_str() {
-        "clean" => None,
-        "dirty" => {
-            let id = row
-                .dirty_revision
-                .ok_or_else(|| corrupt("it is dirty without a revision".to_owned()))?;
-            let direction = match row.dirty_direction.as_deref() {
-                Some("down") => Direction::Down,
-                _ => Direction::Up,
-            };
-            Some((id, direction))
-        }
-        other => {
-            return Err(corrupt(format!(
-                "its state is `{other}`, not `clean` or `dirty`"
-            )));
-        }
-    };
-    Ok(State {
-        revision: row.revision,
-        digest: row.chain_digest.map(|d| d.trim().to_owned()),
-        dirty,
-    })
 }

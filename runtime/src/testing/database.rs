@@ -15,8 +15,8 @@ use std::time::{Duration, SystemTime};
 use diesel::Connection;
 
 use super::stairway::StairwayConnection;
+use crate::database_url::{DatabaseUrl, scrub};
 use crate::scratch::{create_sql, drop_sql, maintenance_url, remove_sqlite_file, scratch_name};
-use crate::url::{redact_url, scheme, with_database};
 use crate::{Dialect, Error, Migrator, Revisions};
 
 /// The variable naming the PostgreSQL server of the tests.
@@ -58,6 +58,14 @@ pub enum TestDatabaseError {
         message: String,
         /// What to do.
         help: String,
+    },
+    /// The variable's URL cannot be read.
+    #[error("`{variable}` cannot be read as a database URL: {message}")]
+    Url {
+        /// The variable.
+        variable: &'static str,
+        /// What is wrong, and what to do.
+        message: String,
     },
     /// Migrating the new database failed.
     #[error("cannot migrate the test database to `{target}`: {source}")]
@@ -106,7 +114,7 @@ struct Place<C: TestConnection> {
 enum PlaceKind {
     File(PathBuf),
     Server {
-        maintenance: String,
+        maintenance: DatabaseUrl,
         shown: String,
         name: String,
     },
@@ -132,12 +140,18 @@ impl<C: TestConnection> TestDatabase<C> {
                 url,
             });
         }
-        let server = server_url(dialect)?;
-        let maintenance = maintenance_url(dialect, &server);
-        let shown = redact_url(&with_database(&server, None));
+        let (variable, server) = server_url(dialect)?;
+        let unreadable = |error: crate::database_url::UrlError| TestDatabaseError::Url {
+            variable,
+            message: error.to_string(),
+        };
+        let maintenance = maintenance_url(&server).map_err(unreadable)?;
+        let shown = server.with_database(None).map_err(unreadable)?.shown;
+        let url = server.with_database(Some(&name)).map_err(unreadable)?;
+        // A driver's message may quote the URL: its secrets are scrubbed.
         let create = |error: String| TestDatabaseError::Create {
             server: shown.clone(),
-            message: error,
+            message: scrub(&error, &server.secrets),
             help: match dialect {
                 Dialect::Postgres => {
                     "the user needs `CREATEDB` and access to the database `postgres`"
@@ -146,23 +160,22 @@ impl<C: TestConnection> TestDatabase<C> {
             }
             .to_owned(),
         };
-        let mut admin = C::establish(&maintenance).map_err(|e| create(e.to_string()))?;
+        let mut admin = C::establish(&maintenance.connect).map_err(|e| create(e.to_string()))?;
         admin
             .batch_execute(&create_sql(dialect, &name))
             .map_err(|e| create(e.to_string()))?;
         drop(admin);
-        let url = with_database(&server, Some(&name));
         // From here on, dropping `place` drops the database.
         let place = Place::new(PlaceKind::Server {
             maintenance,
             shown: shown.clone(),
             name,
         });
-        let conn = C::establish(&url).map_err(|e| create(e.to_string()))?;
+        let conn = C::establish(&url.connect).map_err(|e| create(e.to_string()))?;
         Ok(TestDatabase {
             conn,
             _place: place,
-            url: redact_url(&url),
+            url: url.shown,
         })
     }
 
@@ -219,12 +232,12 @@ impl<C: TestConnection> Drop for Place<C> {
                 maintenance,
                 shown,
                 name,
-            } => C::establish(maintenance)
-                .map_err(|e| e.to_string())
+            } => C::establish(&maintenance.connect)
+                .map_err(|e| scrub(&e.to_string(), &maintenance.secrets))
                 .and_then(|mut admin| {
                     admin
                         .batch_execute(&drop_sql(C::DIALECT, name))
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| scrub(&e.to_string(), &maintenance.secrets))
                 })
                 .map_err(|e| format!("cannot drop the test database `{name}` on `{shown}`: {e}")),
         };
@@ -234,26 +247,51 @@ impl<C: TestConnection> Drop for Place<C> {
     }
 }
 
-/// The server of the tests for `dialect`, from the environment.
-fn server_url(dialect: Dialect) -> Result<String, TestDatabaseError> {
-    let (variable, example, schemes): (_, _, &[&str]) = match dialect {
-        Dialect::Postgres => (
-            POSTGRES_URL_VARIABLE,
-            "postgres://postgres@127.0.0.1:5432",
-            &["postgres", "postgresql"],
-        ),
-        _ => (
-            MYSQL_URL_VARIABLE,
-            "mysql://root@127.0.0.1:3306",
-            &["mysql", "mariadb"],
-        ),
+/// The server of the tests for `dialect`, from the environment, and the
+/// variable that named it.
+fn server_url(dialect: Dialect) -> Result<(&'static str, DatabaseUrl), TestDatabaseError> {
+    server_from(dialect, |name| {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    })
+}
+
+/// [`server_url`] with the variables read by `var`. The URL is read by
+/// structure (libpq's rules for PostgreSQL, the `url` crate for MySQL), and
+/// shown, in an error too, only with its password removed.
+fn server_from(
+    dialect: Dialect,
+    var: impl Fn(&'static str) -> Option<String>,
+) -> Result<(&'static str, DatabaseUrl), TestDatabaseError> {
+    let (variable, example) = match dialect {
+        Dialect::Postgres => (POSTGRES_URL_VARIABLE, "postgres://postgres@127.0.0.1:5432"),
+        _ => (MYSQL_URL_VARIABLE, "mysql://root@127.0.0.1:3306"),
     };
-    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    if let Some(url) = set(variable) {
-        return Ok(url);
+    let read = |name: &'static str| {
+        let text = var(name)?;
+        Some(
+            DatabaseUrl::parse(&text)
+                .map(|url| (name, url))
+                .map_err(|error| TestDatabaseError::Url {
+                    variable: name,
+                    message: error.to_string(),
+                }),
+        )
+    };
+    if let Some(found) = read(variable) {
+        let (name, url) = found?;
+        if url.backend != dialect {
+            return Err(TestDatabaseError::Url {
+                variable: name,
+                message: format!(
+                    "`{}` is not a {dialect} URL\n  = help: write a URL such as `{example}`",
+                    url.shown
+                ),
+            });
+        }
+        return Ok((name, url));
     }
-    match set(DATABASE_URL_VARIABLE) {
-        Some(url) if scheme(&url).is_some_and(|s| schemes.contains(&s)) => Ok(url),
+    match read(DATABASE_URL_VARIABLE).transpose()? {
+        Some((name, url)) if url.backend == dialect => Ok((name, url)),
         _ => Err(TestDatabaseError::NotConfigured {
             dialect,
             variable,
@@ -278,4 +316,72 @@ fn unique_name() -> String {
     *last = Some(now);
     // A clock before 1970 cannot name one: the pid alone still does.
     scratch_name(now).unwrap_or_else(|_| format!("revchain_scratch_{}_0", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn only(name: &'static str, value: &'static str) -> impl Fn(&'static str) -> Option<String> {
+        move |asked| (asked == name).then(|| value.to_owned())
+    }
+
+    #[test]
+    fn the_backends_variable_is_read_by_structure() {
+        let (variable, url) = server_from(
+            Dialect::Postgres,
+            only(POSTGRES_URL_VARIABLE, "host=db user=app password='s3 cret'"),
+        )
+        .unwrap();
+        assert_eq!(variable, POSTGRES_URL_VARIABLE);
+        assert_eq!(url.shown, "host=db user=app password=***");
+        let shown = url
+            .with_database(Some("revchain_scratch_1_2_ab"))
+            .unwrap()
+            .shown;
+        assert_eq!(
+            shown,
+            "host=db user=app password=*** dbname='revchain_scratch_1_2_ab'"
+        );
+    }
+
+    #[test]
+    fn the_shared_variable_serves_only_its_own_backend() {
+        let shared = only(DATABASE_URL_VARIABLE, "mysql://root:s3cret@db:3306");
+        let (variable, url) = server_from(Dialect::Mysql, &shared).unwrap();
+        assert_eq!(variable, DATABASE_URL_VARIABLE);
+        assert_eq!(url.shown, "mysql://root:***@db:3306");
+        assert!(matches!(
+            server_from(Dialect::Postgres, &shared),
+            Err(TestDatabaseError::NotConfigured {
+                variable: POSTGRES_URL_VARIABLE,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_wrong_url_is_named_by_its_variable_without_its_password() {
+        let other = server_from(
+            Dialect::Postgres,
+            only(POSTGRES_URL_VARIABLE, "mysql://root:s3cret@db:3306"),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(other.contains(POSTGRES_URL_VARIABLE), "{other}");
+        assert!(other.contains("mysql://root:***@db:3306"), "{other}");
+        assert!(!other.contains("s3cret"), "{other}");
+        let unreadable = server_from(
+            Dialect::Postgres,
+            only(POSTGRES_URL_VARIABLE, "oracle://u:s3cret@db/app"),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(unreadable.contains(POSTGRES_URL_VARIABLE), "{unreadable}");
+        assert!(!unreadable.contains("s3cret"), "{unreadable}");
+    }
 }

@@ -15,6 +15,9 @@
 //!                                  issue 16's benchmark: `revchain test`'s
 //!                                  stairway against a plain upgrade (see
 //!                                  [`crate::stairway`])
+//! revchain-bench import [--smoke] [--reps N]
+//!                                  `revchain import --from diesel` of the
+//!                                  1,000-revision history (see [`crate::import`])
 //! revchain-bench generate [--sizes 100,1000]
 //! revchain-bench runner-loaded <revchain-dir> <diesel-dir> <runner command…>
 //!
@@ -141,6 +144,8 @@ fn dispatch(args: &[String]) -> Result<(), String> {
     let root = repo_root()?;
     match args.first().map(String::as_str) {
         Some("runner-loaded") => runner_loaded(&args[1..]),
+        Some("import") => crate::import::run(&root, &args[1..]),
+        Some("import-once") => crate::import::once(&args[1..]),
         Some("generate") => {
             let options = parse(&root, &args[1..], false)?;
             generate(&root, &options.sizes).map(drop)
@@ -152,7 +157,7 @@ fn dispatch(args: &[String]) -> Result<(), String> {
             crate::deployments::run(&root, &crate::deployments::parse(&root, &args[1..])?)
         }
         _ => Err(format!(
-            "usage: revchain-bench all|smoke|deployments|stairway|generate [options] (see tests/bench/src/cli.rs); got {args:?}"
+            "usage: revchain-bench all|smoke|deployments|stairway|import|generate [options] (see tests/bench/src/cli.rs); got {args:?}"
         )),
     }
 }

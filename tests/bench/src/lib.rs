@@ -9,6 +9,7 @@ pub mod chart;
 pub mod cli;
 pub mod deployments;
 pub mod history;
+pub mod import;
 pub mod measure;
 pub mod report;
 pub mod stairway;

@@ -3,6 +3,9 @@
 //! does: the embedded twin of `revchain`, for the tests that compare them.
 //!
 //! `revchain-test-app db <upgrade|downgrade|stamp|current|history|heads|show|check|verify|lock> …`
+//!
+//! `REVCHAIN_TEST_APP_INIT_SQL`, when set, is the application's
+//! `Embedded::init_sql`.
 
 use std::process::ExitCode;
 
@@ -22,7 +25,13 @@ enum AppCommand {
 }
 
 fn main() -> ExitCode {
-    match App::parse().command {
-        AppCommand::Db(args) => revchain::cli::Embedded::new(&revchain_tests::EXAMPLE).run(args),
+    let app = match App::try_parse() {
+        Ok(app) => app,
+        Err(error) => return revchain::cli::usage_error(&error),
+    };
+    match app.command {
+        AppCommand::Db(args) => revchain::cli::Embedded::new(&revchain_tests::EXAMPLE)
+            .init_sql(std::env::var("REVCHAIN_TEST_APP_INIT_SQL").ok())
+            .run(args),
     }
 }

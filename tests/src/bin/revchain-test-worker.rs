@@ -1,7 +1,8 @@
 //! A process that upgrades a database, for the tests that run several at
 //! once or kill one halfway.
 //!
-//! `revchain-test-worker <sqlite|postgres|mysql> <url> <history> [target]`
+//! `revchain-test-worker <sqlite|postgres|mysql|async-postgres|async-mysql> <url> <history> [target]`
+//! (`async-…`: diesel-async's connection behind its `AsyncConnectionWrapper`)
 //! prints `starting <id>` before each revision it runs, `waiting <holder>`
 //! while another process holds the migration lock, and `applied <n>` at the
 //! end; on error it prints the error and exits with 1. The lock strategy is
@@ -11,12 +12,15 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use diesel::Connection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use revchain::{LockStrategy, Migrator, Progress};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let [_, backend, url, history, rest @ ..] = args.as_slice() else {
-        eprintln!("usage: revchain-test-worker <sqlite|postgres|mysql> <url> <history> [target]");
+        eprintln!(
+            "usage: revchain-test-worker <sqlite|postgres|mysql|async-postgres|async-mysql> <url> <history> [target]"
+        );
         return ExitCode::from(2);
     };
     let Some(revisions) = revchain_tests::fixtures::by_name(history) else {
@@ -68,6 +72,25 @@ fn main() -> ExitCode {
                     .upgrade_with_progress(&mut c, target, &mut progress)
                     .map_err(|e| e.to_string())
             }),
+        // diesel-async's pure-Rust connections, through its wrapper.
+        "async-postgres" => {
+            AsyncConnectionWrapper::<diesel_async::AsyncPgConnection>::establish(url)
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| {
+                    migrator
+                        .upgrade_with_progress(&mut c, target, &mut progress)
+                        .map_err(|e| e.to_string())
+                })
+        }
+        "async-mysql" => {
+            AsyncConnectionWrapper::<diesel_async::AsyncMysqlConnection>::establish(url)
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| {
+                    migrator
+                        .upgrade_with_progress(&mut c, target, &mut progress)
+                        .map_err(|e| e.to_string())
+                })
+        }
         other => Err(format!("unknown backend `{other}`")),
     };
     match result {

@@ -10,6 +10,24 @@ use crate::{HEAD, IDS, Project, upgrade_lines, without_durations};
 /// stamp, stamp --purge.
 fn walk(url: &str) {
     let project = Project::new();
+    if let Some(file) = sqlite_file(url) {
+        // The commands that only read never create the file.
+        for command in [
+            &["current"][..],
+            &["history", "-i"],
+            &["verify"],
+            &["show", "current"],
+        ] {
+            let run = project.run_on(url, command).code(1);
+            assert_eq!(run.stdout, "");
+            run.stderr_has(&format!(
+                "error: the SQLite database `{url}` does not exist"
+            ))
+            .stderr_has("`upgrade head` creates and migrates a new database");
+            assert!(!file.exists(), "{command:?} created {}", file.display());
+        }
+        project.run_on(url, &["upgrade", "base"]).ok();
+    }
     let run = project.run_on(url, &["current"]).ok();
     assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""));
 
@@ -88,6 +106,11 @@ fn walk(url: &str) {
     let run = project.run_on(url, &["downgrade", "base"]).ok();
     assert_eq!(run.stderr.lines().count(), 5, "{}", run.stderr);
     assert_eq!(project.run_on(url, &["current"]).ok().stdout, "");
+}
+
+/// The file a `sqlite://` test URL names.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    url.strip_prefix("sqlite://").map(std::path::PathBuf::from)
 }
 
 #[test]

@@ -39,8 +39,13 @@ fn a_read_only_database_is_refused_with_help() {
     let message = json["error"]["message"].as_str().unwrap();
     assert!(
         message.starts_with("cannot `stamp`: the SQLite file is read-only")
-            && message.contains("\n  = help: "),
+            && !message.contains("help"),
         "{message}"
+    );
+    let help = json["error"]["help"].as_str().unwrap();
+    assert!(
+        help.starts_with("run this on the writable database file"),
+        "{help}"
     );
     // Reading works.
     assert_eq!(
@@ -94,8 +99,12 @@ fn a_lost_connection_is_printed_with_help() {
         "{message}"
     );
     assert!(
-        message.contains("\n  = note: `1` runs in one transaction with its record, and the server rolled that transaction back: the database is still at `base`\n  = help: run the command again: it resumes from where the database is"),
+        message.ends_with("\n  = note: `1` runs in one transaction with its record, and the server rolled that transaction back: the database is still at `base`"),
         "{message}"
+    );
+    assert_eq!(
+        json["error"]["help"],
+        "run the command again: it resumes from where the database is"
     );
     // The text form, on a rerun that finds the database as the note says.
     admin.run("DELETE FROM sleep_control");
@@ -105,4 +114,32 @@ fn a_lost_connection_is_printed_with_help() {
         "{}",
         run.stderr
     );
+}
+
+/// At head, a read-only database has nothing to write: `upgrade` succeeds
+/// as it does on a writable one, and `downgrade` is refused.
+#[test]
+fn upgrade_at_head_on_a_read_only_database_succeeds() {
+    let project = Project::new();
+    project
+        .run_on(&project.sqlite_url("db.sqlite"), &["upgrade"])
+        .ok();
+    let url = format!(
+        "file:{}?mode=ro",
+        project.path().join("db.sqlite").display()
+    );
+    let run = project.run_on(&url, &["upgrade"]).ok();
+    assert_eq!(
+        run.stderr,
+        format!("Nothing to upgrade: the database is at `{}`\n", crate::HEAD)
+    );
+    let json = project
+        .run_on(&url, &["upgrade", "head", "--format", "json"])
+        .ok()
+        .json();
+    assert_eq!(json["steps"], serde_json::json!([]));
+    project
+        .run_on(&url, &["downgrade", "-1"])
+        .code(1)
+        .stderr_has("error: cannot `downgrade`: the SQLite file is read-only");
 }

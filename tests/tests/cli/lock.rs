@@ -31,10 +31,15 @@ fn lock_status_and_release_of_a_table_lock() {
         all.extend_from_slice(args);
         project.run_on(&url, &all)
     };
+    // A reading command: a missing file is an error, and stays missing.
+    on(&["lock", "status"])
+        .code(1)
+        .stderr_has("error: the SQLite database `");
+    assert!(!project.path().join("db.sqlite").exists());
+    on(&["upgrade", "base"]).ok();
     let run = on(&["lock", "status"]).ok();
     assert_eq!(run.stdout, "lock: table (`revchain_version_lock`), free\n");
     assert_eq!(run.stderr, "");
-    on(&["upgrade", "base"]).ok();
 
     hold_by_hand(&project, "+1 hour");
     on(&["lock", "status"])
@@ -92,6 +97,9 @@ fn lock_commands_honour_the_config_files() {
         "lock = \"table\"\nversion_table = \"app_version\"\n",
     )
     .unwrap();
+    // An empty file is an empty SQLite database, which reading commands
+    // read.
+    std::fs::write(project.path().join("db.sqlite"), "").unwrap();
     let url = project.sqlite_url("db.sqlite");
     project
         .run_on(&url, &["--config-file", "revchain.toml", "lock", "status"])
@@ -116,6 +124,7 @@ fn lock_commands_honour_the_config_files() {
 #[test]
 fn sqlite_advisory_and_none_cannot_be_released() {
     let project = Project::new();
+    std::fs::write(project.path().join("db.sqlite"), "").unwrap();
     let url = project.sqlite_url("db.sqlite");
     let status = project
         .run_on(&url, &["lock", "status", "--format", "json"])

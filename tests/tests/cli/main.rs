@@ -7,18 +7,28 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod corrupt;
 mod database;
 mod embedded;
 mod failures;
+mod files;
+mod import;
+mod init_sql;
 mod json;
 mod listing;
 mod lock;
 mod output;
+mod reading;
+mod rebase;
 mod revision;
 mod schema;
+mod secrets;
 mod settings;
+mod shell;
 mod sql;
+mod sync;
 mod test_command;
+mod version_table;
 
 use std::path::{Path, PathBuf};
 
@@ -175,9 +185,12 @@ impl Project {
 
     /// Runs the application's `db ARGS` here.
     pub fn app(&self, args: &[&str]) -> Run {
-        run(clean(env!("CARGO_BIN_EXE_revchain-test-app"), self.path())
-            .arg("db")
-            .args(args))
+        run(self.app_command().arg("db").args(args))
+    }
+
+    /// The application, to run here.
+    pub fn app_command(&self) -> assert_cmd::Command {
+        clean(env!("CARGO_BIN_EXE_revchain-test-app"), self.path())
     }
 
     /// Adds a revision directory to `migrations/`.
@@ -238,7 +251,22 @@ fn collect(dir: &Path, files: &mut Vec<(PathBuf, Vec<u8>)>) {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Every file under `dir`, with its path relative to `dir` and its bytes,
+/// sorted: to compare two directories.
+pub fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    collect(dir, &mut files);
+    let mut files: Vec<_> = files
+        .into_iter()
+        .filter(|(path, _)| path.is_file())
+        .map(|(path, bytes)| (path.strip_prefix(dir).unwrap().to_path_buf(), bytes))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Copies the directory `from` to `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

@@ -5,24 +5,33 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod adoption;
+mod adoption_foreign;
+mod async_wrapper;
 mod concurrency;
+mod corrupt;
 mod ddl_lock;
 mod drift;
 mod failure;
+mod import;
 mod kill;
 mod lock_commands;
 mod locks;
+mod log_columns;
 mod lost_connection;
 mod migration_source;
 mod multi_connection;
+mod pooled;
 mod read_only;
 mod realworld;
 mod roundtrip;
 mod stairway;
+mod sync;
 mod targets;
 mod testing_attr;
+mod tracing_events;
 mod transactions;
 mod version_row;
+mod version_table_name;
 
 /// Writes `files` (paths relative to `dir`, with their text) into `dir`: a
 /// history made at run time.

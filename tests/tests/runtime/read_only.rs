@@ -2,7 +2,7 @@
 //! refuse before writing anything; the commands that only read keep working.
 
 use diesel::Connection;
-use revchain::{Error, MigrationConnection, Migrator};
+use revchain::{Error, LockStrategy, MigrationConnection, Migrator};
 use revchain_tests::{EXAMPLE, Probe, TestDatabase, TestSqlite};
 
 const FIRST: &str = "2026-01-05-090000";
@@ -106,4 +106,97 @@ fn read_only_postgres_database_refuses_writes() {
         .to_string();
     assert!(error.contains("transaction_read_only"), "{error}");
     assert!(error.contains("run this against the primary"), "{error}");
+}
+
+/// At head, on a connection that cannot write, `upgrade head` has nothing
+/// to do and succeeds, writing nothing; a target it would have to write for
+/// is still refused.
+fn nothing_to_do_at_head(conn: &mut (impl MigrationConnection + Probe)) {
+    for lock in [LockStrategy::Auto, LockStrategy::Table, LockStrategy::None] {
+        let migrator = Migrator::new(&EXAMPLE).lock(lock);
+        let report = migrator.upgrade(conn, "head").unwrap();
+        assert!(report.steps.is_empty(), "{lock:?}");
+        assert_eq!(report.from.as_deref(), Some(HEAD));
+        assert_eq!(report.to.as_deref(), Some(HEAD));
+        assert!(migrator.is_at_head(conn).unwrap());
+        // `downgrade head` at head: nothing to do either.
+        assert!(migrator.downgrade(conn, "head").unwrap().steps.is_empty());
+    }
+    assert!(Migrator::new(&EXAMPLE).downgrade(conn, "-1").is_err());
+}
+
+const HEAD: &str = "2026-05-18-094500";
+
+/// Migrates to head on a writable connection first, with every lock table.
+fn at_head(conn: &mut impl MigrationConnection) {
+    Migrator::new(&EXAMPLE)
+        .lock(LockStrategy::Table)
+        .upgrade(conn, "head")
+        .unwrap();
+}
+
+#[test]
+fn upgrade_at_head_on_a_read_only_sqlite_file_succeeds() {
+    let db = TestSqlite::new();
+    at_head(&mut db.conn());
+    let mut conn =
+        diesel::SqliteConnection::establish(&format!("file:{}?mode=ro", db.path)).unwrap();
+    nothing_to_do_at_head(&mut conn);
+    assert_read_only(
+        Migrator::new(&EXAMPLE).downgrade(&mut conn, "base"),
+        "downgrade",
+        "the SQLite file is read-only",
+    );
+}
+
+#[test]
+fn upgrade_at_head_on_a_query_only_sqlite_connection_succeeds() {
+    let db = TestSqlite::new();
+    let mut conn = db.conn();
+    at_head(&mut conn);
+    conn.run("PRAGMA query_only = ON");
+    nothing_to_do_at_head(&mut conn);
+}
+
+#[test]
+fn upgrade_at_head_on_a_read_only_postgres_database_and_session_succeeds() {
+    let Some(db) = TestDatabase::postgres() else {
+        return;
+    };
+    let mut conn = db.pg();
+    at_head(&mut conn);
+    // The session alone.
+    conn.run("SET default_transaction_read_only = on");
+    nothing_to_do_at_head(&mut conn);
+    assert_read_only(
+        Migrator::new(&EXAMPLE).downgrade(&mut conn, "base"),
+        "downgrade",
+        "this session is read-only",
+    );
+    // The whole (test) database.
+    let name = db.url.rsplit('/').next().unwrap().to_owned();
+    conn.run("SET default_transaction_read_only = off");
+    conn.run(&format!(
+        "ALTER DATABASE {name} SET default_transaction_read_only = on"
+    ));
+    drop(conn);
+    nothing_to_do_at_head(&mut db.pg());
+}
+
+#[test]
+fn upgrade_at_head_in_a_read_only_mariadb_session_succeeds() {
+    let Some(db) = TestDatabase::mysql() else {
+        return;
+    };
+    let mut conn = db.mysql_conn();
+    at_head(&mut conn);
+    conn.run("SET SESSION TRANSACTION READ ONLY");
+    nothing_to_do_at_head(&mut conn);
+    assert_read_only(
+        Migrator::new(&EXAMPLE).downgrade(&mut conn, "base"),
+        "downgrade",
+        "this session is read-only",
+    );
+    conn.run("SET SESSION TRANSACTION READ WRITE");
+    assert!(Migrator::new(&EXAMPLE).is_at_head(&mut conn).unwrap());
 }

@@ -195,6 +195,14 @@ fn reparent_instructions(graph: &Graph<'_>, first: usize, later: &[usize]) -> (S
     (steps.join(", then "), nodes[previous_tip].id.clone())
 }
 
+/// `revchain rebase` naming the branches to move, as the manual fix
+/// moves them (in git, `revchain rebase` alone moves those not yet on the
+/// main branch).
+fn rebase_command(nodes: &[Node], later: &[usize]) -> String {
+    let ids: Vec<&str> = later.iter().map(|&i| nodes[i].id.as_str()).collect();
+    format!("`revchain rebase {}`", ids.join(" "))
+}
+
 fn head_file_of(nodes: &[Node], index: usize) -> String {
     let dir = &nodes[index].dir;
     match dir.rfind('/') {
@@ -218,9 +226,10 @@ fn fork_defect(graph: &Graph<'_>, parent: usize, kept: usize, later: &[usize]) -
         ),
         kids().map(|i| nodes[i].metadata_file()).collect(),
         format!(
-            "keep `{}` and re-parent {later_ids} onto the end of the chain: {steps}; then write `{head}` in `{}`",
+            "keep `{}` and re-parent {later_ids} onto the end of the chain: {steps}; then write `{head}` in `{}`; or run {}, which does both",
             nodes[kept].id,
-            head_file_of(nodes, parent)
+            head_file_of(nodes, parent),
+            rebase_command(nodes, later)
         ),
     );
     Split { defect, head }
@@ -238,9 +247,10 @@ fn multiple_roots_defect(graph: &Graph<'_>, kept: usize, later: &[usize]) -> Spl
         ),
         roots().map(|i| nodes[i].dir.clone()).collect(),
         format!(
-            "keep `{}` as the root and give the others a parent: {steps}; then write `{head}` in `{}`",
+            "keep `{}` as the root and give the others a parent: {steps}; then write `{head}` in `{}`; or run {}, which does both",
             nodes[kept].id,
-            head_file_of(nodes, kept)
+            head_file_of(nodes, kept),
+            rebase_command(nodes, later)
         ),
     );
     Split { defect, head }

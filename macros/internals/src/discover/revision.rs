@@ -1,13 +1,13 @@
 //! Reading one revision directory: its `up.sql`, `down.sql` and
 //! `metadata.toml`, with every other entry a defect.
 
-use std::fs;
 use std::path::Path;
 
-use super::{FoundRevision, entries, file_type, join, unreadable};
+use super::file::{self, Kind, TextFile, Unknown, unreadable};
+use super::{FoundRevision, entries, join};
 use crate::chain::{Node, Parent};
 use crate::defect::{Defect, DefectKind, Defects};
-use crate::metadata::{self, Metadata, line_and_column};
+use crate::metadata::{self, Metadata};
 
 /// A revision directory with something wrong in it: the revision as the chain
 /// rules can still see it, and what is wrong, in the order it was found.
@@ -59,7 +59,7 @@ impl Reading {
 
 /// Reads the revision directory `dir`, named `dir_name` (`<id>_<slug>`) and
 /// shown in messages as `shown`.
-pub(super) fn read(
+pub(crate) fn read(
     dir: &Path,
     id: &str,
     slug: &str,
@@ -86,18 +86,40 @@ pub(super) fn read(
         let name = file_name.to_string_lossy();
         let path = entry.path();
         let file = join(shown, &name);
-        let is_file = file_type(&entry).is_some_and(|kind| kind.is_file());
+        // A file revchain reads that is there, even if it cannot be read, is
+        // not missing: only its own defect is reported.
         match &*name {
-            "up.sql" if is_file => {
-                reading.has_up_sql = true;
-                let read = read_text(&path, &file).map_err(Defects::one);
+            "up.sql" => reading.has_up_sql = true,
+            "metadata.toml" => reading.parent = Parent::Unknown,
+            _ => {}
+        }
+        let kind = match file::kind(&path, entry.file_type().ok(), &file) {
+            Ok(kind) => kind,
+            Err(Unknown::Link(defect)) => {
+                reading.fail(Defects::one(defect));
+                continue;
+            }
+            Err(Unknown::Io(error)) => {
+                reading.fail(Defects::one(unreadable(&file, &error)));
+                continue;
+            }
+        };
+        let must_be_a_file =
+            matches!(&*name, "up.sql" | "down.sql" | "metadata.toml") || name.starts_with("README");
+        if must_be_a_file && kind != Kind::File {
+            reading.fail(Defects::one(file::not_a_file(&file, kind)));
+            continue;
+        }
+        match &*name {
+            "up.sql" => {
+                let read = file::read_text(&path, &file, TextFile::Sql).map_err(Defects::one);
                 reading.record(read, |files, text| files.up_sql = Some(text));
             }
-            "down.sql" if is_file => {
-                let read = read_text(&path, &file).map_err(Defects::one);
+            "down.sql" => {
+                let read = file::read_text(&path, &file, TextFile::Sql).map_err(Defects::one);
                 reading.record(read, |files, text| files.down_sql = Some(text));
             }
-            "metadata.toml" if is_file => {
+            "metadata.toml" => {
                 let read = read_metadata(&path, &file);
                 reading.parent = match &read {
                     Ok(metadata) => metadata.parent.clone().map_or(Parent::Root, Parent::Named),
@@ -105,10 +127,10 @@ pub(super) fn read(
                 };
                 reading.record(read, |files, metadata| files.metadata = metadata);
             }
-            other if is_file && other.starts_with("README") => {}
+            other if other.starts_with("README") => {}
             other => reading.fail(Defects::one(Defect::new(
                 DefectKind::UnexpectedFile,
-                format!("unexpected {} `{other}` in revision `{id}`", if is_file { "file" } else { "entry" }),
+                format!("unexpected {} `{other}` in revision `{id}`", if kind == Kind::File { "file" } else { "entry" }),
                 vec![file],
                 "a revision directory holds only `up.sql`, `down.sql`, `metadata.toml` and a `README*`: rename or remove it",
             ))),
@@ -159,26 +181,6 @@ pub(super) fn read(
 
 /// Reads and parses `metadata.toml`, shown as `shown`.
 fn read_metadata(path: &Path, shown: &str) -> Result<Metadata, Defects> {
-    let text = read_text(path, shown).map_err(Defects::one)?;
+    let text = file::read_text(path, shown, TextFile::Metadata).map_err(Defects::one)?;
     metadata::parse(&text, shown)
-}
-
-/// Reads a text file, shown as `shown`.
-fn read_text(path: &Path, shown: &str) -> Result<String, Defect> {
-    let bytes = fs::read(path).map_err(|error| unreadable(shown, &error))?;
-    String::from_utf8(bytes).map_err(|error| {
-        let valid = error.utf8_error().valid_up_to();
-        let bytes = error.into_bytes();
-        let prefix = String::from_utf8_lossy(&bytes[..valid]);
-        let (line, column) = line_and_column(&prefix, prefix.len());
-        Defect::new(
-            DefectKind::NotUtf8,
-            format!(
-                "`{shown}` is not UTF-8: byte 0x{:02x} at line {line}, column {column} is invalid",
-                bytes[valid]
-            ),
-            vec![format!("{shown}:{line}:{column}")],
-            "save the file as UTF-8",
-        )
-    })
 }

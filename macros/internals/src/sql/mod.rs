@@ -284,6 +284,21 @@ pub fn split(sql: &str, dialect: Dialect) -> Result<Vec<Statement<'_>>, SplitErr
     splitter::Splitter::new(sql, dialect).run()
 }
 
+/// Whether the statement `sql` holds a `;` that does not end it, outside
+/// strings and comments: one inside a trigger or routine body, where the
+/// `mysql` client would cut the statement, so that a MySQL script wraps it
+/// in `DELIMITER` lines. A `;` inside a string literal needs no such thing.
+///
+/// ```
+/// use revchain_internals::sql::{Dialect, has_inner_semicolon};
+///
+/// assert!(has_inner_semicolon("CREATE TRIGGER t AFTER UPDATE ON x FOR EACH ROW BEGIN SET @a = 1; SET @b = 2; END", Dialect::Mysql));
+/// assert!(!has_inner_semicolon("INSERT INTO log VALUES ('DROP TABLE x;')", Dialect::Mysql));
+/// ```
+pub fn has_inner_semicolon(sql: &str, dialect: Dialect) -> bool {
+    splitter::Splitter::new(sql, dialect).has_inner_semicolon()
+}
+
 /// Whether `sql` holds no statement at all: only whitespace, comments and
 /// empty statements, as in a placeholder revision. A file [`split`] refuses is
 /// not a placeholder.

@@ -21,6 +21,9 @@ pub(super) struct Splitter<'a> {
     pub(super) executable_comment: bool,
     pub(super) current: Current,
     statements: Vec<Statement<'a>>,
+    /// Whether a `;` that does not end its statement was read (inside a
+    /// trigger or routine body).
+    inner_semicolon: bool,
     /// Line counting: newlines before `counted_to`.
     counted_to: usize,
     newlines: usize,
@@ -45,12 +48,24 @@ impl<'a> Splitter<'a> {
             executable_comment: false,
             current: Current::default(),
             statements: Vec::new(),
+            inner_semicolon: false,
             counted_to: 0,
             newlines: 0,
         }
     }
 
     pub(super) fn run(mut self) -> Result<Vec<Statement<'a>>, SplitError> {
+        self.drive()?;
+        Ok(self.statements)
+    }
+
+    /// Whether the input holds a `;` that ends no statement; `true` when
+    /// it cannot be read, which is the careful answer for a script.
+    pub(super) fn has_inner_semicolon(mut self) -> bool {
+        self.drive().is_err() || self.inner_semicolon
+    }
+
+    fn drive(&mut self) -> Result<(), SplitError> {
         while self.pos < self.bytes.len() {
             let before = self.pos;
             self.step()?;
@@ -60,8 +75,7 @@ impl<'a> Splitter<'a> {
                 self.pos = next_char_boundary(self.sql, before);
             }
         }
-        self.finish()?;
-        Ok(self.statements)
+        self.finish()
     }
 
     pub(super) fn byte(&self, at: usize) -> Option<u8> {
@@ -206,6 +220,7 @@ impl<'a> Splitter<'a> {
         }
         self.current.end = end;
         self.pos = end;
+        self.inner_semicolon |= token == Token::Semi;
         match self.dialect {
             Dialect::Sqlite => self.current.sqlite_token(token),
             Dialect::Postgres => self.current.postgres_token(token),

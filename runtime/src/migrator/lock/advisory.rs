@@ -52,9 +52,11 @@ impl Advisory {
         match rows.first().and_then(|row| row.value) {
             Some(1) => Ok(true),
             Some(0) => Ok(false),
-            _ => Err(Error::Corrupt {
-                table: self.table.clone(),
-                reason: "the server gave no answer when asked for its migration lock".to_owned(),
+            _ => Err(Error::Database {
+                context: "taking the migration lock".to_owned(),
+                source: diesel::result::Error::DeserializationError(
+                    "the server gave no answer when asked for its migration lock".into(),
+                ),
             }),
         }
     }

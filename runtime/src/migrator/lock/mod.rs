@@ -345,10 +345,15 @@ fn wait<C: MigrationConnection>(
     let started = Instant::now();
     let mut next_report = FIRST_REPORT;
     let mut delay = Duration::from_millis(50);
+    let mut first = true;
     loop {
         if lock.try_take(conn)? {
+            if !first {
+                crate::trace::lock_taken(started.elapsed());
+            }
             return Ok(());
         }
+        first = false;
         let waited = started.elapsed();
         if timeout.is_some_and(|timeout| waited >= timeout) {
             return Err(Error::LockTimeout {

@@ -209,8 +209,17 @@ pub(crate) fn release<C: MigrationConnection>(
     if !lock.exists(conn)? {
         return Ok(Released::Free);
     }
-    let Some(lease) = lock.lease(conn)? else {
-        return Ok(Released::Free);
+    let lease = match lock.lease(conn) {
+        Ok(Some(lease)) => lease,
+        Ok(None) => return Ok(Released::Free),
+        // A row revchain never wrote: `--force` rewrites it, as the
+        // error's help says.
+        Err(Error::Corrupt { .. }) if force => Lease {
+            holder: LockHolder::default(),
+            expires_at: None,
+            expired: false,
+        },
+        Err(error) => return Err(error),
     };
     if !lease.expired && !force {
         return Err(Error::LockLive {

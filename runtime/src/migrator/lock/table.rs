@@ -34,7 +34,7 @@ pub(crate) struct TableLock {
 
 impl TableLock {
     pub(crate) fn new(bk: &Bookkeeping, options: LockOptions) -> Self {
-        let name = format!("{}_lock", bk.version_table());
+        let name = bk.lock_table();
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -162,10 +162,10 @@ impl TableLock {
             Some(1) => {}
             Some(_) => return Ok(false),
             None => {
-                return Err(Error::Corrupt {
-                    table: self.name.clone(),
-                    reason: "its row is missing".to_owned(),
-                });
+                return Err(super::super::strict::lock_row(
+                    &self.name,
+                    "its row is missing",
+                ));
             }
         }
         let sql = format!(
@@ -310,16 +310,43 @@ impl TableLock {
             self.expired(),
             self.table
         );
-        Ok(conn
+        let Some(row) = conn
             .load_leases(&sql)
             .context(|| format!("reading the lock in `{}`", self.name))?
             .into_iter()
             .next()
-            .map(|row| Lease {
-                holder: LockHolder::from(row.holder),
-                expires_at: row.expires_at,
-                expired: row.expired != 0,
-            }))
+        else {
+            return Ok(None);
+        };
+        // What revchain writes when it takes the lock, read strictly.
+        let corrupt = |column, value: Option<&str>, reason| {
+            Err(super::super::strict::lock_value(
+                &self.name, column, value, reason,
+            ))
+        };
+        if let Some(pid) = row
+            .holder
+            .pid
+            .as_deref()
+            .filter(|pid| pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return corrupt("pid", Some(pid), "a process id is decimal digits");
+        }
+        if row.holder.since.is_none() {
+            return corrupt("taken_at", None, "a held lock records when it was taken");
+        }
+        if row.expires_at.is_none() {
+            return corrupt(
+                "expires_at",
+                None,
+                "a held lock records when its lease expires",
+            );
+        }
+        Ok(Some(Lease {
+            holder: LockHolder::from(row.holder),
+            expires_at: row.expires_at,
+            expired: row.expired != 0,
+        }))
     }
 
     /// The lock table's name.
