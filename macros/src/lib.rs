@@ -1,16 +1,20 @@
-//! The procedural macro behind `revchain::embed_revisions!`. Use it through
-//! the `revchain` crate, which documents it.
+//! The procedural macros behind `revchain::embed_revisions!` and
+//! `#[revchain::test]`. Use them through the `revchain` crate, which
+//! documents them.
 //!
 //! Like `thiserror` and `serde_derive`, this file only parses the input and
 //! calls the named stages: [`parse`] the arguments, [`validate`] the
 //! directory with the shared `revchain-internals` rules, and [`expand`] the
-//! valid chain into its packed form: two literals.
+//! valid chain into its packed form: two literals. `#[revchain::test]`
+//! likewise: [`test_attr::Args`] parsed, [`test_attr::TestFn::check`]ed,
+//! [`test_attr::expand`]ed.
 
 use proc_macro::TokenStream;
 use syn::parse_macro_input;
 
 mod expand;
 mod parse;
+mod test_attr;
 mod validate;
 
 /// Reads a migrations directory at compile time, refuses it unless it is one
@@ -29,5 +33,17 @@ pub fn embed_revisions(input: TokenStream) -> TokenStream {
             let errors = error.into_compile_error();
             quote::quote! { { #errors } }
         })
+        .into()
+}
+
+/// Makes a function a test that gets a fresh, migrated database: see
+/// `revchain::test` for the documentation.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = parse_macro_input!(args as test_attr::Args);
+    let function = parse_macro_input!(item as syn::ItemFn);
+    test_attr::TestFn::check(function)
+        .map(|test| test_attr::expand(&args, &test))
+        .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

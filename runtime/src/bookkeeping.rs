@@ -39,28 +39,7 @@ impl LogKind {
     }
 }
 
-/// Quotes a string literal for `dialect`: `'` doubled, and on MySQL `\`
-/// doubled too, since MySQL reads backslash escapes by default.
-///
-/// ```
-/// use revchain::{quote_literal, Dialect};
-///
-/// assert_eq!(quote_literal(Dialect::Sqlite, "it's"), "'it''s'");
-/// assert_eq!(quote_literal(Dialect::Mysql, "a\\b"), "'a\\\\b'");
-/// ```
-pub fn quote_literal(dialect: Dialect, value: &str) -> String {
-    let mut quoted = String::with_capacity(value.len() + 2);
-    quoted.push('\'');
-    for c in value.chars() {
-        match c {
-            '\'' => quoted.push_str("''"),
-            '\\' if dialect == Dialect::Mysql => quoted.push_str("\\\\"),
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('\'');
-    quoted
-}
+pub use revchain_internals::sql::quote_literal;
 
 /// The names of the two tables, and the SQL over them for one dialect.
 #[derive(Clone, Debug)]
@@ -342,8 +321,12 @@ impl Bookkeeping {
             Dialect::Sqlite => {
                 format!("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ({list})")
             }
+            // `pg_catalog` for what `information_schema.tables` lists
+            // (tables, partitioned tables, views, foreign tables): one
+            // index lookup, where the view costs milliseconds on a schema
+            // of a thousand tables, on every `upgrade`.
             Dialect::Postgres => format!(
-                "SELECT CAST(table_name AS TEXT) AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN ({list})"
+                "SELECT CAST(c.relname AS TEXT) AS name FROM pg_catalog.pg_class c WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p', 'v', 'f') AND c.relname IN ({list})"
             ),
             Dialect::Mysql => format!(
                 "SELECT CAST(table_name AS CHAR) AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ({list})"

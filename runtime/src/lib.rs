@@ -39,12 +39,18 @@ pub mod cli;
 compile_error!(
     "the `cli` feature of `revchain` needs a backend: enable `sqlite`, `postgres` or `mysql`"
 );
+#[cfg(any(feature = "cli", feature = "testing"))]
+mod database_url;
 mod diesel_source;
 mod error;
 mod migrator;
 mod report;
 mod revisions;
+#[cfg(feature = "testing")]
+mod scratch;
 mod target;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod trace;
 mod version_table;
 
@@ -91,6 +97,42 @@ pub use version_table::{MAX_TABLE_NAME_BYTES, VersionTable};
 /// every defect is reported in one build.
 pub use revchain_macros::embed_revisions;
 
+/// Makes a function a test that gets its own database, migrated (feature
+/// `testing`): the diesel answer to `#[sqlx::test]`.
+///
+/// The function takes one argument, `&mut` a diesel connection; its type
+/// chooses the backend. `SqliteConnection` gets a temporary file;
+/// `PgConnection` and `MysqlConnection` a database created on the server
+/// named by `REVCHAIN_TEST_POSTGRES_URL` or `REVCHAIN_TEST_MYSQL_URL` (or
+/// `REVCHAIN_TEST_DATABASE_URL`, when its scheme is the backend's). When
+/// the variable is unset the test is skipped with a notice, unless `CI` is
+/// set: then it fails. The database is migrated to `to` (default `"head"`)
+/// with the chain `revisions` (default: `REVISIONS`, the static in scope),
+/// and dropped when the test ends, even if it panics. The function returns
+/// `()` or `Result<(), E>`.
+///
+/// ```
+/// # #[cfg(feature = "sqlite")] mod m {
+/// use diesel::connection::SimpleConnection;
+///
+/// static REVISIONS: revchain::Revisions = revchain::embed_revisions!("../migrations");
+///
+/// #[revchain::test]
+/// fn users_have_names(conn: &mut diesel::SqliteConnection) {
+///     conn.batch_execute("INSERT INTO users (id, name, email, created_at) VALUES (1, 'ada', 'ada@example.com', '2026-01-01')")
+///         .unwrap();
+/// }
+///
+/// #[revchain::test(revisions = REVISIONS, to = "base")]
+/// fn starts_empty(conn: &mut diesel::SqliteConnection) -> Result<(), revchain::Error> {
+///     assert_eq!(revchain::Migrator::new(&REVISIONS).current(conn)?, None);
+///     Ok(())
+/// }
+/// # }
+/// ```
+#[cfg(feature = "testing")]
+pub use revchain_macros::test;
+
 /// Upgrades the database to the embedded head: the one call an application
 /// makes at startup. Equivalent to `Migrator::new(revisions).upgrade(conn, "head")`.
 pub fn upgrade_to_head<C: MigrationConnection>(
@@ -104,4 +146,7 @@ pub fn upgrade_to_head<C: MigrationConnection>(
 #[doc(hidden)]
 pub mod __private {
     pub use crate::revisions::{EmbeddedChain, Revisions, Source};
+    /// What `#[revchain::test]` expands to.
+    #[cfg(feature = "testing")]
+    pub use crate::testing::__run as run_test;
 }

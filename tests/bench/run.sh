@@ -3,7 +3,8 @@
 # BENCHMARKS.md and tests/bench/chart.svg, after issue 12's deployment
 # benchmarks (`revchain-bench deployments`: the startup check with each lock
 # strategy, applying through PgBouncer and on a Galera cluster), which
-# rewrite tests/bench/DEPLOYMENTS.md, included in BENCHMARKS.md. About
+# rewrite tests/bench/DEPLOYMENTS.md, and issue 16's stairway benchmark
+# (tests/bench/STAIRWAY.md), both included in BENCHMARKS.md. About
 # 22 minutes on 2 cores.
 #
 #   tests/bench/run.sh                      # everything
@@ -21,4 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --quiet --release -p revchain-bench
 target/release/revchain-bench deployments
+# Issue 16: the stairway of `revchain test` against a plain upgrade
+# (tests/bench/STAIRWAY.md, included in BENCHMARKS.md; about 7 minutes).
+target/release/revchain-bench stairway
 exec target/release/revchain-bench all "$@"

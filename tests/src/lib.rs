@@ -231,6 +231,20 @@ pub mod fixtures {
     pub static REALWORLD_MYSQL: Revisions =
         revchain::embed_revisions!("fixtures/realworld_mysql/migrations");
 
+    /// The stairway's failures, on every backend: 1, 2 (its `down.sql`
+    /// fails at its first statement), 3 (no `down.sql`), 4 (its `down.sql`
+    /// also drops 3's table), 5 (its `down.sql` leaves its column behind, so
+    /// it cannot be applied again), 6 (never reached).
+    pub static STAIRWAY_FAULTS: Revisions =
+        revchain::embed_revisions!("fixtures/stairway_faults/migrations");
+    /// 1, 2 (its `down.sql` drops a table, then fails: MySQL is left
+    /// dirty), 3.
+    pub static STAIRWAY_DIRTY: Revisions =
+        revchain::embed_revisions!("fixtures/stairway_dirty/migrations");
+    /// 1 (`people`), 2 (a data migration: `shout`, filled from
+    /// `full_name`).
+    pub static DATA_MIGRATION: Revisions =
+        revchain::embed_revisions!("fixtures/data_migration/migrations");
     /// `revchain import --from diesel` of `fixtures/import/diesel`: every
     /// version format diesel wrote, its initial-setup root, a name with a
     /// space (renamed), revisions without `down.sql`, `run_in_transaction`.

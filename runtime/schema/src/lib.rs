@@ -93,6 +93,7 @@
 //! database spelling (`VARCHAR(100)`, `int(11)`) is kept.
 
 mod diff;
+mod differences;
 mod introspect;
 mod model;
 mod parse;
@@ -101,6 +102,7 @@ mod quote;
 mod render;
 
 pub use diff::{Diff, Operation, compare};
+pub use differences::differences;
 pub use introspect::{
     Introspect, IntrospectError, excluded_tables, introspect, mysql_type, postgres_type,
     sqlite_type,

@@ -378,6 +378,8 @@ pub(crate) mod private {
 
     /// The sealed part of [`MigrationConnection`](super::MigrationConnection).
     pub trait Connection: Sized {
+        /// The SQL dialect of connections of this type: their backend's.
+        const DIALECT: Dialect;
         /// The SQL dialect of the connection.
         fn dialect(&self) -> Dialect;
         /// Runs SQL, discarding any result.
@@ -430,8 +432,10 @@ where
     C: diesel::Connection + LoadConnection,
     C::Backend: KnownBackend,
 {
+    const DIALECT: Dialect = <C::Backend as KnownBackend>::DIALECT;
+
     fn dialect(&self) -> Dialect {
-        <C::Backend as KnownBackend>::DIALECT
+        Self::DIALECT
     }
 
     fn execute_sql(&mut self, sql: &str) -> diesel::QueryResult<()> {

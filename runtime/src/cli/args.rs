@@ -175,6 +175,10 @@ pub enum DbCommand {
     /// Check that the database is clean, at a known revision, and that every
     /// applied revision still has the content it was applied with
     Verify,
+    /// Test the migrations on a scratch database: upgrade, downgrade and
+    /// upgrade again each revision, comparing the schema; exit 1 on any
+    /// failure
+    Test(TestArgs),
     /// Show who holds the migration lock, or free a `table` lock whose
     /// holder is gone
     #[command(subcommand)]
@@ -335,6 +339,23 @@ pub struct CheckArgs {
         value_delimiter = ',',
         requires = "schema"
     )]
+    pub ignore_tables: Vec<String>,
+}
+
+/// `test [--from REV] [--schema [FILE]] [--ignore-tables A,B]`.
+#[derive(Args, Clone, Debug, Default, PartialEq, Eq)]
+pub struct TestArgs {
+    /// Start the stairway at this revision (an id, a prefix, `head-N`…):
+    /// the revisions below it are only upgraded
+    #[arg(long, value_name = "REV")]
+    pub from: Option<String>,
+    /// Also compare diesel's `schema.rs` with the database at head [default
+    /// FILE: `schema` of the config files, then `src/schema.rs`; without
+    /// the option, only when a config file sets `schema`]
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    pub schema: Option<Option<PathBuf>>,
+    /// Tables to leave out of the models' comparison, on both sides
+    #[arg(long, value_name = "TABLES", value_delimiter = ',')]
     pub ignore_tables: Vec<String>,
 }
 

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use revchain_schema::{Diff, compare, introspect, parse_str};
+use revchain_schema::{Diff, Schema, compare, introspect, parse_str};
 
 use super::connection::{AnyConnection, with_connection};
 use super::error::CliError;
@@ -34,13 +34,12 @@ pub(crate) struct Comparison {
     pub(crate) head: Option<String>,
 }
 
-/// Reads the models (`explicit`, else `schema` of the config files, else
-/// `src/schema.rs`), upgrades a scratch database to head, and compares.
-pub(crate) fn compare_with_head(
-    session: &mut Session<'_>,
+/// Reads the models: `explicit`, else `schema` of the config files, else
+/// `src/schema.rs`; and says which file, as shown.
+pub(crate) fn read_models(
+    session: &Session<'_>,
     explicit: Option<&Path>,
-    ignore_tables: &[String],
-) -> Result<Comparison, CliError> {
+) -> Result<(Schema, String), CliError> {
     let (path, shown) = match (explicit, &session.settings.schema) {
         (Some(path), _) => (path.to_path_buf(), display_dir(path)),
         (None, Some((path, shown))) => (path.clone(), shown.clone()),
@@ -53,6 +52,33 @@ pub(crate) fn compare_with_head(
         )
     })?;
     let models = parse_str(&source, &shown).map_err(CliError::Models)?;
+    Ok((models, shown))
+}
+
+/// The tables left out of a comparison: `--ignore-tables`, which wins over
+/// `ignore_tables` of the config files.
+pub(crate) fn ignored_tables(session: &Session<'_>, explicit: &[String]) -> Vec<String> {
+    let tables = if explicit.is_empty() {
+        &session.settings.ignore_tables
+    } else {
+        explicit
+    };
+    tables
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Reads the models (`explicit`, else `schema` of the config files, else
+/// `src/schema.rs`), upgrades a scratch database to head, and compares.
+pub(crate) fn compare_with_head(
+    session: &mut Session<'_>,
+    explicit: Option<&Path>,
+    ignore_tables: &[String],
+) -> Result<Comparison, CliError> {
+    let (models, shown) = read_models(session, explicit)?;
 
     let revisions = match &session.source {
         Source::Dir { path, .. } if revchain_internals::is_absent(path) => &EMPTY,
@@ -101,17 +127,8 @@ pub(crate) fn compare_with_head(
         database
     };
 
-    // `--ignore-tables` wins over `ignore_tables` of the config files.
-    let ignore_tables = if ignore_tables.is_empty() {
-        &session.settings.ignore_tables
-    } else {
-        ignore_tables
-    };
-    let ignore: Vec<&str> = ignore_tables
-        .iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-        .collect();
+    let ignore = ignored_tables(session, ignore_tables);
+    let ignore: Vec<&str> = ignore.iter().map(String::as_str).collect();
     Ok(Comparison {
         diff: compare(&models, &database, &ignore),
         dialect,

@@ -6,8 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::Session;
 use super::args::{
-    CheckArgs, CurrentArgs, DbCommand, DowngradeArgs, HistoryArgs, ShowArgs, StampArgs, StepsArgs,
-    UpgradeArgs,
+    CurrentArgs, DbCommand, DowngradeArgs, HistoryArgs, ShowArgs, StampArgs, StepsArgs, UpgradeArgs,
 };
 use super::connection::with_connection;
 use super::early::check_target;
@@ -25,10 +24,11 @@ pub(crate) fn run(session: &mut Session<'_>, command: &DbCommand) -> Result<(), 
         DbCommand::History(args) => history(session, args),
         DbCommand::Heads => heads(session),
         DbCommand::Show(args) => show(session, args),
-        DbCommand::Check(args) => check(session, args),
+        DbCommand::Check(args) => super::check::check(session, args),
         DbCommand::Verify => verify(session),
         DbCommand::Sync(args) => super::sync::sync(session, args),
         DbCommand::Lock(command) => super::lock::run(session, command),
+        DbCommand::Test(args) => super::test_command::test(session, args),
     }
 }
 
@@ -349,76 +349,6 @@ fn show(session: &mut Session<'_>, args: &ShowArgs) -> Result<(), CliError> {
         session
             .output
             .print(listed.verbose(session.output).trim_end_matches('\n'))
-    }
-}
-
-/// The one-line summary of a valid chain, the same for a directory and an
-/// embedded chain.
-fn chain_summary(revisions: &Revisions) -> String {
-    let all = revisions.as_slice();
-    match (all, all) {
-        ([root, ..], [.., head]) => format!(
-            "{} revision{} in one straight line, from `{}` to `{}` (head)",
-            all.len(),
-            if all.len() == 1 { "" } else { "s" },
-            root.id(),
-            head.id()
-        ),
-        _ => "no revisions yet".to_owned(),
-    }
-}
-
-fn check(session: &mut Session<'_>, args: &CheckArgs) -> Result<(), CliError> {
-    // A missing directory is a defect here, as for the compiler.
-    let revisions = session.chain().map_err(CliError::Defects)?;
-    let comparison = match &args.schema {
-        None => None,
-        Some(schema) => {
-            let comparison = super::autogenerate::compare_with_head(
-                session,
-                schema.as_deref(),
-                &args.ignore_tables,
-            )?;
-            if !comparison.diff.is_empty() {
-                return Err(CliError::message(
-                    comparison.diff.describe(),
-                    format!(
-                        "`{}` and the database at {} differ: write a revision with `revchain revision -m MESSAGE --autogenerate`, or change the models back",
-                        comparison.schema,
-                        sentence_name(comparison.head.as_deref())
-                    ),
-                ));
-            }
-            Some(comparison)
-        }
-    };
-    if session.output.json() {
-        let mut value = Map::from_iter([
-            ("ok".to_owned(), json!(true)),
-            ("revisions".to_owned(), json!(revisions.len())),
-            (
-                "root".to_owned(),
-                json!(revisions.iter().next().map(Revision::id)),
-            ),
-            ("head".to_owned(), json!(revisions.head().map(Revision::id))),
-        ]);
-        if let Some(comparison) = &comparison {
-            value.insert("schema".to_owned(), json!(comparison.schema));
-            value.insert("operations".to_owned(), json!([]));
-        }
-        return session.output.print_json(&Value::Object(value));
-    }
-    let ok = session.output.paint("ok:", Style::Ok);
-    session
-        .output
-        .print(&format!("{ok} {}", chain_summary(&revisions)))?;
-    match &comparison {
-        None => Ok(()),
-        Some(comparison) => session.output.print(&format!(
-            "{ok} no new upgrade operations detected: `{}` matches the database at {}",
-            comparison.schema,
-            sentence_name(comparison.head.as_deref())
-        )),
     }
 }
 

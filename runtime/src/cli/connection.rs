@@ -1,8 +1,8 @@
 //! A connection to whichever backend the URL names, among those compiled in.
 
 use super::error::{CliError, DriverMessage};
-use super::url::{DatabaseUrl, scrub};
 use crate::Dialect;
+use crate::database_url::{DatabaseUrl, scrub};
 
 /// A diesel connection of one of the compiled-in backends.
 pub(crate) enum AnyConnection {

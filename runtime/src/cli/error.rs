@@ -49,6 +49,11 @@ pub(crate) enum CliError {
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
 
+    /// A failure the command already reported in its results (`test`
+    /// prints its failures): exit 1, print nothing more.
+    #[error("the command failed, as reported")]
+    Reported,
+
     /// Anything else: what is wrong, and what to do.
     #[error("{message}{}", help.as_ref().map(|h| format!("\n  = help: {h}")).unwrap_or_default())]
     Message {
@@ -58,10 +63,16 @@ pub(crate) enum CliError {
 }
 
 /// A driver's message, scrubbed of the connection's secrets where it was
-/// wrapped (see [`super::url::scrub`]).
+/// wrapped (see [`crate::database_url::scrub`]).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub(crate) struct DriverMessage(pub(crate) String);
+
+impl From<crate::database_url::UrlError> for CliError {
+    fn from(error: crate::database_url::UrlError) -> Self {
+        CliError::message(error.message, error.help)
+    }
+}
 
 impl CliError {
     pub(crate) fn message(message: impl Into<String>, help: impl Into<String>) -> Self {

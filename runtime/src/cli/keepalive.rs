@@ -10,7 +10,7 @@
 //! two hours by default).
 
 use super::error::CliError;
-use super::libpq;
+use crate::database_url::libpq;
 
 /// libpq's keepalive parameters and revchain's defaults: the first probe
 /// after 60 s of silence, then one every 10 s, and the connection is

@@ -10,7 +10,8 @@
 //! The commands and their output follow Alembic's (and OpenStack's
 //! `tacker-db-manage`): `upgrade`, `downgrade`, `stamp`, `current`,
 //! `history`, `heads`, `show`, `check` (and `verify`), `lock status`,
-//! `lock release [--force]` and `sync [--dry-run]`, plus `revision`,
+//! `lock release [--force]`, `sync [--dry-run]` and `test` (the stairway
+//! of [`crate::testing`], on a scratch database), plus `revision`,
 //! `import`, `rebase`, `completions SHELL` and `man` in the standalone
 //! binary.
 //!
@@ -89,6 +90,7 @@
 
 mod args;
 mod autogenerate;
+mod check;
 mod commands;
 pub(crate) mod connection;
 mod early;
@@ -97,7 +99,6 @@ mod git;
 mod import;
 #[cfg(any(feature = "postgres", test))]
 mod keepalive;
-mod libpq;
 mod lock;
 mod output;
 mod rebase;
@@ -108,7 +109,7 @@ mod settings;
 mod shell;
 mod sqlite_file;
 mod sync;
-mod url;
+mod test_command;
 mod usage;
 
 use std::ffi::OsString;
@@ -119,13 +120,13 @@ use std::process::ExitCode;
 use clap::Parser;
 use revchain_internals::{DefectKind, Defects};
 
+pub use crate::database_url::redact_url;
 pub use args::{
     CheckArgs, Cli, Command, CompletionsArgs, CurrentArgs, DbArgs, DbCommand, DowngradeArgs,
     Format, GlobalArgs, HistoryArgs, ImportArgs, ImportTool, LockCommand, RebaseArgs, ReleaseArgs,
-    RevisionArgs, ShowArgs, StampArgs, StepsArgs, SyncArgs, UpgradeArgs,
+    RevisionArgs, ShowArgs, StampArgs, StepsArgs, SyncArgs, TestArgs, UpgradeArgs,
 };
 pub use shell::{Shell, write_completions, write_man_page};
-pub use url::redact_url;
 
 /// What the fuzz target of the redaction promise (`runtime/fuzz`) reaches:
 /// built only by cargo-fuzz (`--cfg fuzzing`).
@@ -139,12 +140,12 @@ pub mod fuzzing {
     }
 }
 
+use crate::database_url::DatabaseUrl;
 use crate::{Dialect, Migrator, Revisions};
 use connection::AnyConnection;
 use error::CliError;
 use output::Output;
 use settings::Settings;
-use url::DatabaseUrl;
 
 /// The `revchain` binary: parses the process's arguments and runs the
 /// command. Its `main` is one line:
@@ -493,12 +494,9 @@ impl<'a> Session<'a> {
         let url = self
             .settings
             .database_url(self.defaults.database_url.as_deref())?;
-        DatabaseUrl::parse(&url.value).map_err(|error| match error {
-            CliError::Message { message, help } => CliError::Message {
-                message: format!("{message} (from {})", url.origin),
-                help,
-            },
-            other => other,
+        DatabaseUrl::parse(&url.value).map_err(|error| CliError::Message {
+            message: format!("{} (from {})", error.message, url.origin),
+            help: Some(error.help),
         })
     }
 

@@ -142,6 +142,9 @@ impl Output {
     /// JSON cannot be written; a closed stdout is left unsaid.
     pub(crate) fn error(&self, error: &CliError) {
         self.end_line();
+        if matches!(error, CliError::Reported) {
+            return;
+        }
         if let CliError::Stdout(source) = error {
             if source.kind() != io::ErrorKind::BrokenPipe {
                 self.write_stderr(&self.error_text(error));

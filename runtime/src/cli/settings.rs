@@ -224,7 +224,7 @@ fn config_file(text: &str, shown: &str) -> Result<ConfigFile, CliError> {
 #[cfg(fuzzing)]
 pub(crate) fn rendered(text: &str) -> [String; 2] {
     let shown = |url: Option<String>| {
-        url.map(|url| super::url::redact_url(&url))
+        url.map(|url| crate::database_url::redact_url(&url))
             .unwrap_or_default()
     };
     let config = match config_file(text, "fuzz.toml") {

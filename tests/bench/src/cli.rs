@@ -11,6 +11,10 @@
 //!                                  PgBouncer and on Galera; writes
 //!                                  tests/bench/DEPLOYMENTS.md and its section
 //!                                  of BENCHMARKS.md (see [`crate::deployments`])
+//! revchain-bench stairway [--size 1000] [--reps 3] [--mysql]
+//!                                  issue 16's benchmark: `revchain test`'s
+//!                                  stairway against a plain upgrade (see
+//!                                  [`crate::stairway`])
 //! revchain-bench import [--smoke] [--reps N]
 //!                                  `revchain import --from diesel` of the
 //!                                  1,000-revision history (see [`crate::import`])
@@ -148,11 +152,12 @@ fn dispatch(args: &[String]) -> Result<(), String> {
         }
         Some("all") => all(&root, &parse(&root, &args[1..], false)?),
         Some("smoke") => all(&root, &parse(&root, &args[1..], true)?),
+        Some("stairway") => crate::stairway::run(&root, &args[1..]),
         Some("deployments") => {
             crate::deployments::run(&root, &crate::deployments::parse(&root, &args[1..])?)
         }
         _ => Err(format!(
-            "usage: revchain-bench all|smoke|deployments|import|generate [options] (see tests/bench/src/cli.rs); got {args:?}"
+            "usage: revchain-bench all|smoke|deployments|stairway|import|generate [options] (see tests/bench/src/cli.rs); got {args:?}"
         )),
     }
 }

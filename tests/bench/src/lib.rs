@@ -12,5 +12,6 @@ pub mod history;
 pub mod import;
 pub mod measure;
 pub mod report;
+pub mod stairway;
 pub mod stats;
 pub mod workspace;

@@ -27,6 +27,7 @@ mod settings;
 mod shell;
 mod sql;
 mod sync;
+mod test_command;
 mod version_table;
 
 use std::path::{Path, PathBuf};

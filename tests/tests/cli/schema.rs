@@ -41,18 +41,18 @@ fn blog_schema() -> PathBuf {
 
 /// A database for a test: a SQLite file in the project, or a fresh
 /// database on a server.
-enum Db {
+pub(crate) enum Db {
     Sqlite(String),
     Postgres(TestDatabase),
     Mysql(TestDatabase),
 }
 
 impl Db {
-    fn sqlite(project: &Project) -> Db {
+    pub(crate) fn sqlite(project: &Project) -> Db {
         Db::Sqlite(project.path().join("app.db").display().to_string())
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         match self {
             Db::Sqlite(path) => format!("sqlite://{path}"),
             Db::Postgres(db) | Db::Mysql(db) => db.url.clone(),
@@ -72,7 +72,7 @@ impl Db {
     }
 
     /// The real database's tables, revchain's included.
-    fn tables(&self) -> Vec<String> {
+    pub(crate) fn tables(&self) -> Vec<String> {
         match self {
             Db::Sqlite(path) => {
                 if !Path::new(path).exists() {
@@ -103,7 +103,7 @@ impl Db {
 /// Runs `program ARGS` in `dir` with a clean environment and `TMPDIR` set
 /// to `dir/tmp`, then asserts that it left no scratch database: neither a
 /// file in `TMPDIR` nor a database on `db`'s server.
-fn run_clean(program: &str, dir: &Path, db: Option<&Db>, args: &[&str]) -> Run {
+pub(crate) fn run_clean(program: &str, dir: &Path, db: Option<&Db>, args: &[&str]) -> Run {
     let tmp = dir.join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     let child = Command::new(program)
@@ -181,15 +181,15 @@ impl Case {
     }
 }
 
-fn sqlite_db(project: &Project) -> Option<Db> {
+pub(crate) fn sqlite_db(project: &Project) -> Option<Db> {
     Some(Db::sqlite(project))
 }
 
-fn postgres_db(_: &Project) -> Option<Db> {
+pub(crate) fn postgres_db(_: &Project) -> Option<Db> {
     TestDatabase::postgres().map(Db::Postgres)
 }
 
-fn mysql_db(_: &Project) -> Option<Db> {
+pub(crate) fn mysql_db(_: &Project) -> Option<Db> {
     TestDatabase::mysql().map(Db::Mysql)
 }
 

@@ -179,6 +179,30 @@ impl fmt::Display for SplitError {
 
 impl std::error::Error for SplitError {}
 
+/// Quotes a string literal for `dialect`: `'` doubled, and on MySQL `\`
+/// doubled too, since MySQL reads backslash escapes by default. The one
+/// literal quoting rule of the runtime and the autogenerate engine.
+///
+/// ```
+/// use revchain_internals::sql::{quote_literal, Dialect};
+///
+/// assert_eq!(quote_literal(Dialect::Sqlite, "it's"), "'it''s'");
+/// assert_eq!(quote_literal(Dialect::Mysql, "a\\b"), "'a\\\\b'");
+/// ```
+pub fn quote_literal(dialect: Dialect, value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('\'');
+    for c in value.chars() {
+        match c {
+            '\'' => quoted.push_str("''"),
+            '\\' if dialect == Dialect::Mysql => quoted.push_str("\\\\"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('\'');
+    quoted
+}
+
 /// Quotes an identifier for `dialect`: `"name"` with `"` doubled, or
 /// `` `name` `` with `` ` `` doubled on MySQL. The one quoting rule of the
 /// runtime, the offline scripts and the autogenerate engine.

@@ -6,7 +6,7 @@ use diesel::query_builder::SqlQuery;
 use diesel::query_dsl::LoadQuery;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl};
-use revchain_internals::sql::Dialect;
+use revchain_internals::sql::{Dialect, quote_literal};
 
 use super::{IntrospectError, NameRow, context, excluded_tables, unreadable};
 use crate::model::{Column, ForeignKey, Schema, Table};
@@ -17,16 +17,43 @@ pub(super) struct Query {
     pub(super) sql: &'static str,
     /// What it reads, lowercase (`reading the columns in …`).
     pub(super) what: &'static str,
+    /// The column of the table's name, to restrict the query to some
+    /// tables (`c.table_name`).
+    pub(super) table_column: &'static str,
+}
+
+impl Query {
+    /// The SQL, restricted to the tables in `only` when given: the
+    /// condition goes before the final `ORDER BY`.
+    fn sql(&self, dialect: Dialect, only: Option<&[String]>) -> String {
+        restrict(self.sql, self.table_column, dialect, only)
+    }
+}
+
+/// `sql` (whose last clause is `ORDER BY`) with `AND column IN (…)`
+/// before that clause when `only` is given.
+fn restrict(sql: &str, column: &str, dialect: Dialect, only: Option<&[String]>) -> String {
+    let Some(only) = only else {
+        return sql.to_owned();
+    };
+    let names: Vec<String> = only.iter().map(|n| quote_literal(dialect, n)).collect();
+    let condition = if names.is_empty() {
+        " AND 1 = 0".to_owned()
+    } else {
+        format!(" AND {column} IN ({})", names.join(", "))
+    };
+    match sql.rfind(" ORDER BY ") {
+        Some(at) => format!("{}{condition}{}", &sql[..at], &sql[at..]),
+        None => format!("{sql}{condition}"),
+    }
 }
 
 /// How one backend reads its schema from `information_schema`.
 pub(super) struct Catalog {
     /// The dialect of the schema read.
     pub(super) dialect: Dialect,
-    /// The SQL expression of the schema to read (`current_schema()`).
-    pub(super) schema: &'static str,
-    /// The type to cast names to, so that they read as text (`TEXT`).
-    pub(super) text: &'static str,
+    /// The base tables' names, as `name`, ordered.
+    pub(super) tables: Query,
     /// The columns, as the backend's row, ordered by table and position.
     pub(super) columns: Query,
     /// The columns of the primary keys, as `table_name`,
@@ -46,6 +73,7 @@ impl Catalog {
         &self,
         conn: &mut C,
         version_table: &str,
+        only: Option<&[String]>,
         mut column: impl FnMut(ColumnRow) -> Result<Column, String>,
     ) -> Result<Schema, IntrospectError>
     where
@@ -55,23 +83,14 @@ impl Catalog {
             + LoadQuery<'static, C, KeyRow>
             + LoadQuery<'static, C, ForeignKeyRow>,
     {
-        let excluded = excluded_tables(version_table);
-        let tables = format!(
-            "SELECT CAST(table_name AS {}) AS name FROM information_schema.tables \
-             WHERE table_schema = {} AND table_type = 'BASE TABLE' ORDER BY table_name",
-            self.text, self.schema
-        );
-        let names: Vec<NameRow> = load(
-            conn,
-            &tables,
-            "listing the tables in `information_schema.tables`",
-        )?;
-        let mut tables: Vec<Table> = names
+        let mut tables: Vec<Table> = self
+            .names(conn, version_table, only)?
             .into_iter()
-            .filter(|n| !excluded.contains(&n.name))
-            .map(|n| Table::new(n.name))
+            .map(Table::new)
             .collect();
-        let columns: Vec<ColumnRow> = load(conn, self.columns.sql, self.columns.what)?;
+        let dialect = self.dialect;
+        let columns: Vec<ColumnRow> =
+            load(conn, &self.columns.sql(dialect, only), self.columns.what)?;
         for row in columns {
             // Views and left-out tables have columns too.
             let name = &row.table_name;
@@ -82,13 +101,45 @@ impl Catalog {
                 column(row).map_err(|problem| unreadable(self.columns.what.to_owned(), problem))?;
             table.columns.push(column);
         }
-        let primary = load(conn, self.primary_keys.sql, self.primary_keys.what)?;
-        let foreign = load(conn, self.foreign_keys.sql, self.foreign_keys.what)?;
+        let primary = load(
+            conn,
+            &self.primary_keys.sql(dialect, only),
+            self.primary_keys.what,
+        )?;
+        let foreign = load(
+            conn,
+            &self.foreign_keys.sql(dialect, only),
+            self.foreign_keys.what,
+        )?;
         assemble_keys(&mut tables, primary, foreign);
         Ok(Schema {
             tables,
             dialect: Some(self.dialect),
         })
+    }
+}
+
+impl Catalog {
+    /// The base tables, sorted, without those [`excluded_tables`] names
+    /// for `version_table`; only those in `only` when given.
+    pub(super) fn names<C>(
+        &self,
+        conn: &mut C,
+        version_table: &str,
+        only: Option<&[String]>,
+    ) -> Result<Vec<String>, IntrospectError>
+    where
+        C: Connection,
+        SqlQuery: LoadQuery<'static, C, NameRow>,
+    {
+        let excluded = excluded_tables(version_table);
+        let tables = self.tables.sql(self.dialect, only);
+        let names: Vec<NameRow> = load(conn, &tables, self.tables.what)?;
+        Ok(names
+            .into_iter()
+            .map(|n| n.name)
+            .filter(|n| !excluded.contains(n))
+            .collect())
     }
 }
 

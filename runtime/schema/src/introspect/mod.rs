@@ -98,6 +98,20 @@ pub trait Introspect {
     /// The schema of the database, without the version table
     /// `version_table`, its log and `__diesel_schema_migrations`.
     fn introspect(&mut self, version_table: &str) -> Result<crate::Schema, IntrospectError>;
+
+    /// [`introspect`](Self::introspect) restricted to the tables named in
+    /// `tables` (compared without regard to ASCII case; names that are not
+    /// tables are left out): what the stairway of `revchain test` reads per
+    /// revision, the tables its SQL names, instead of the whole schema.
+    fn introspect_tables(
+        &mut self,
+        version_table: &str,
+        tables: &[String],
+    ) -> Result<crate::Schema, IntrospectError>;
+
+    /// The names of the tables, sorted, without those [`excluded_tables`]
+    /// names: one cheap query.
+    fn table_names(&mut self, version_table: &str) -> Result<Vec<String>, IntrospectError>;
 }
 
 /// Reads the schema of the database behind `conn`, leaving out the version

