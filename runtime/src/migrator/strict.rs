@@ -23,7 +23,7 @@
 use revchain_internals::{Checksum, excerpt, validate_id};
 
 use super::state::State;
-use crate::backend::{LogRow, StateRow};
+use crate::backend::{LogRow, RecordedRow, StateRow};
 use crate::bookkeeping::{Bookkeeping, LogKind};
 use crate::error::{Direction, Error};
 
@@ -247,6 +247,32 @@ pub(super) fn log(bk: &Bookkeeping, rows: Vec<LogRow>) -> Result<Vec<LogRow>, Er
     Ok(rows)
 }
 
+/// The log's lines with their stored down SQL (`sync`), checked: each line
+/// as [`log`] checks it, and a `down_checksum` that is a SHA-256 in hex,
+/// present exactly when `down_sql` is.
+pub(super) fn recorded(bk: &Bookkeeping, rows: &[RecordedRow]) -> Result<(), Error> {
+    log(bk, rows.iter().map(|row| row.line.clone()).collect())?;
+    for row in rows {
+        let reason = match (&row.down_sql, &row.down_checksum) {
+            (Some(_), Some(checksum)) if !is_digest(checksum) => "it is not a SHA-256 in hex",
+            (Some(_), None) => "the line stores down SQL without its checksum",
+            (None, Some(_)) => "the line stores a checksum without down SQL",
+            _ => continue,
+        };
+        let log = bk.log_table();
+        return Err(Error::Corrupt {
+            column: Some("down_checksum".to_owned()),
+            value: Some(shown(row.down_checksum.as_deref().map(str::trim_end))),
+            reason: format!("{reason} (the line of `{}`)", excerpt(&row.line.revision)),
+            help: format!(
+                "revchain only appends to the log: correct or delete that line of `{log}` by hand, after the forms of the other lines, then run the command again"
+            ),
+            table: log,
+        });
+    }
+    Ok(())
+}
+
 /// A value of the lock table that revchain never writes.
 pub(super) fn lock_value(table: &str, column: &str, value: Option<&str>, reason: &str) -> Error {
     Error::Corrupt {
@@ -425,6 +451,40 @@ mod tests {
             );
             assert!(
                 text.contains("= help: revchain only appends to the log"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_stored_down_checksum_is_read_strictly() {
+        let line = LogRow {
+            revision: "1".to_owned(),
+            direction: "up".to_owned(),
+            checksum: DIGEST.to_owned(),
+            chain_digest: None,
+            duration_us: 5,
+        };
+        let row = |sql: Option<&str>, checksum: Option<&str>| RecordedRow {
+            line: line.clone(),
+            down_sql: sql.map(str::to_owned),
+            down_checksum: checksum.map(str::to_owned),
+        };
+        assert!(
+            recorded(
+                &bk(),
+                &[row(None, None), row(Some("DROP TABLE t"), Some(DIGEST))]
+            )
+            .is_ok()
+        );
+        for bad in [
+            row(Some("DROP TABLE t"), Some("abc")),
+            row(Some("DROP TABLE t"), None),
+            row(None, Some(DIGEST)),
+        ] {
+            let text = recorded(&bk(), &[bad]).unwrap_err().to_string();
+            assert!(
+                text.contains("the column `down_checksum` of `v_log`"),
                 "{text}"
             );
         }

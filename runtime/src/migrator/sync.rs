@@ -209,7 +209,7 @@ impl Migrator<'_> {
                     .load_recorded(&bk.select_recorded(with_down))
                     .context(|| format!("reading the log `{}`", bk.log_table()))?;
                 // Read as strictly as every other reading of the log.
-                super::strict::log(bk, rows.iter().map(|row| row.line.clone()).collect())?;
+                super::strict::recorded(bk, &rows)?;
                 let applied = replay(self.revisions(), &rows)?;
                 if applied.last().map(|a| a.id.as_str()) != Some(current.as_str()) {
                     return Err(Error::Sync {
