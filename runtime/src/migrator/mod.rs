@@ -23,6 +23,7 @@ mod retry;
 mod script;
 mod state;
 mod strict;
+mod stepper;
 mod sync;
 
 pub(crate) use adopt::diesel_version;
@@ -33,6 +34,7 @@ pub use lock::{
 };
 use plan::name_at;
 use retry::DdlOptions;
+pub(crate) use stepper::Stepper;
 pub use sync::{SyncPlan, SyncRevert};
 
 use revchain_internals::sql::Dialect;
