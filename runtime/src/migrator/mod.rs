@@ -22,8 +22,8 @@ mod plan;
 mod retry;
 mod script;
 mod state;
-mod strict;
 mod stepper;
+mod strict;
 mod sync;
 
 pub(crate) use adopt::diesel_version;

@@ -5,9 +5,9 @@
 //! [`Migrator::downgrade`] ([`plan`](super::plan), [`apply`](super::apply)),
 //! from the state as the steps left it.
 
+use super::Migrator;
 use super::lock::Held;
 use super::state::required_state;
-use super::Migrator;
 use crate::backend::MigrationConnection;
 use crate::bookkeeping::Bookkeeping;
 use crate::error::{Direction, Error};
