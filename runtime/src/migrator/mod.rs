@@ -22,6 +22,7 @@ mod plan;
 mod retry;
 mod script;
 mod state;
+mod stepper;
 mod strict;
 mod sync;
 
@@ -33,6 +34,7 @@ pub use lock::{
 };
 use plan::name_at;
 use retry::DdlOptions;
+pub(crate) use stepper::Stepper;
 pub use sync::{SyncPlan, SyncRevert};
 
 use revchain_internals::sql::Dialect;

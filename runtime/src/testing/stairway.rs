@@ -10,6 +10,8 @@ use revchain_schema::{Introspect, Schema, differences};
 
 use super::report::{Check, Failure, RevisionOutcome, Skipped, StairwayReport};
 use super::snapshot::{Names, Snapshot};
+use crate::error::Direction;
+use crate::migrator::Stepper;
 use crate::{Error, MigrationConnection, Migrator, Revision, Revisions, Target, TargetError};
 
 /// Why a stairway could not run at all. Failures of revisions are not
@@ -163,8 +165,14 @@ impl<'r> Stairway<'r> {
             return Err(StairwayError::NotAtBase { current });
         }
         let start = self.start(revisions)?;
+        // The checks a run makes before its first step, made once.
+        let stepper = match revisions.is_empty() {
+            true => None,
+            false => self.migrator.stepper(conn)?,
+        };
         let mut run = Run {
             migrator: &self.migrator,
+            stepper,
             report: StairwayReport {
                 revisions: revisions.len(),
                 ..StairwayReport::default()
@@ -226,6 +234,9 @@ impl<'r> Stairway<'r> {
 /// One run: its migrator and what it found so far.
 struct Run<'m, 'r> {
     migrator: &'m Migrator<'r>,
+    /// Steps one revision at a time without a whole run's checks, unless
+    /// the migrator takes a lock or runs in one transaction.
+    stepper: Option<Stepper<'m, 'r>>,
     report: StairwayReport,
 }
 
@@ -341,18 +352,22 @@ impl Run<'_, '_> {
                 self.migrator
             };
         let started = Instant::now();
-        let result = match check {
-            Check::Downgrade | Check::DowngradeToBase => {
-                let result = migrator.downgrade(conn, target);
-                self.report.time.downgrading += started.elapsed();
-                result
+        let result = match (check, &mut self.stepper) {
+            // In batches: the plain downgrade, each in one transaction.
+            (Check::DowngradeToBase, _) | (_, None) => match check {
+                Check::Downgrade | Check::DowngradeToBase => migrator.downgrade(conn, target),
+                _ => migrator.upgrade(conn, target),
             }
-            _ => {
-                let result = self.migrator.upgrade(conn, target);
-                self.report.time.upgrading += started.elapsed();
-                result
-            }
+            .map(drop),
+            (Check::Downgrade, Some(stepper)) => stepper.step(conn, Direction::Down, target),
+            (_, Some(stepper)) => stepper.step(conn, Direction::Up, target),
         };
+        match check {
+            Check::Downgrade | Check::DowngradeToBase => {
+                self.report.time.downgrading += started.elapsed();
+            }
+            _ => self.report.time.upgrading += started.elapsed(),
+        }
         match result {
             Ok(_) => Ok(true),
             Err(Error::RevisionFailed(failed)) => {
