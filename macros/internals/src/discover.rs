@@ -2,7 +2,7 @@
 //! directories, with every file checked. Nothing is skipped silently: a file
 //! that does not belong is a defect.
 
-mod file;
+pub(crate) mod file;
 mod revision;
 
 use std::fs;

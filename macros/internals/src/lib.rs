@@ -110,6 +110,25 @@ pub struct RevisionFiles {
     pub run_in_transaction: Option<bool>,
 }
 
+/// Reads the SQL file `path` (shown as `shown`) by the rules of every file
+/// revchain reads: a regular file (never a FIFO or device, which are
+/// refused without blocking), at most [`MAX_SQL_FILE_BYTES`], UTF-8 and
+/// without NUL bytes. `revchain import` reads other tools' SQL files with
+/// it.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("1_init.sql");
+/// std::fs::write(&path, "CREATE TABLE t (id INTEGER);").unwrap();
+/// let sql = revchain_internals::read_sql_file(&path, "1_init.sql").unwrap();
+/// assert_eq!(sql, "CREATE TABLE t (id INTEGER);");
+/// std::fs::write(&path, "SELECT 1;\0").unwrap();
+/// assert!(revchain_internals::read_sql_file(&path, "1_init.sql").is_err());
+/// ```
+pub fn read_sql_file(path: &Path, shown: &str) -> Result<String, Defect> {
+    discover::file::read_text(path, shown, discover::file::TextFile::Sql)
+}
+
 /// Reads the revision directory `dir`, shown in messages as `shown`, with
 /// the rules [`load`] applies to each revision directory; `id` names it in
 /// messages. Used to read the migrations of other tools (diesel_migrations

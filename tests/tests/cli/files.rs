@@ -243,3 +243,27 @@ fn revision_never_starts_a_new_history_where_it_cannot_read_one() {
         Path::new("db/migrations")
     );
 }
+
+#[test]
+fn import_reads_other_tools_sql_files_by_the_same_rules_without_hanging() {
+    for (tool, fifo, nul) in [
+        ("sqlx", "1_fifo.sql", "2_nul.sql"),
+        ("refinery", "V1__fifo.sql", "V2__nul.sql"),
+    ] {
+        let project = Project::empty();
+        let dir = project.path().join(tool);
+        fs::create_dir_all(&dir).unwrap();
+        mkfifo(&dir.join(fifo));
+        fs::write(dir.join(nul), "SELECT 1;\0").unwrap();
+        let run = live(&project, &["import", "--from", tool, tool]).code(1);
+        assert!(
+            run.stderr.contains(&format!(
+                "{fifo}` is a FIFO (named pipe), not a regular file"
+            )),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("NUL byte"), "{}", run.stderr);
+        assert!(!project.migrations().join("HEAD").exists());
+    }
+}

@@ -77,6 +77,11 @@ impl Problems {
             .push(Defect::new(kind, summary, vec![location.into()], help));
     }
 
+    /// A defect the shared rules found.
+    pub(crate) fn add(&mut self, defect: Defect) {
+        self.0.push(defect);
+    }
+
     pub(crate) fn extend(&mut self, defects: Defects) {
         self.0.extend(defects.iter().cloned());
     }

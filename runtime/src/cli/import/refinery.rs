@@ -85,16 +85,12 @@ fn walk(
             );
             continue;
         };
-        let text =
-            std::fs::read(&path).map_err(|e| CliError::io(format!("cannot read `{source}`"), e))?;
-        let Ok(up_sql) = String::from_utf8(text) else {
-            problems.push(
-                DefectKind::NotUtf8,
-                format!("`{source}` is not UTF-8"),
-                source,
-                "save the file as UTF-8",
-            );
-            continue;
+        let up_sql = match revchain_internals::read_sql_file(&path, &source) {
+            Ok(sql) => sql,
+            Err(defect) => {
+                problems.add(defect);
+                continue;
+            }
         };
         if let Some(first) = versions.get(&number) {
             problems.push(

@@ -68,16 +68,12 @@ pub(crate) fn read(dir: &Path, display: &str) -> Result<Layout, CliError> {
                 continue;
             }
         };
-        let text =
-            std::fs::read(&path).map_err(|e| CliError::io(format!("cannot read `{source}`"), e))?;
-        let Ok(sql) = String::from_utf8(text) else {
-            problems.push(
-                DefectKind::NotUtf8,
-                format!("`{source}` is not UTF-8"),
-                source,
-                "save the file as UTF-8",
-            );
-            continue;
+        let sql = match revchain_internals::read_sql_file(&path, &source) {
+            Ok(sql) => sql,
+            Err(defect) => {
+                problems.add(defect);
+                continue;
+            }
         };
         let pair = versions.entry(version).or_default();
         if !pair.id.is_empty()
