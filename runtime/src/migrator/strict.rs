@@ -232,19 +232,36 @@ pub(super) fn log(bk: &Bookkeeping, rows: Vec<LogRow>) -> Result<Vec<LogRow>, Er
             None
         };
         if let Some((column, value, reason)) = problem {
-            let log = bk.log_table();
-            return Err(Error::Corrupt {
-                column: Some(column.to_owned()),
-                value: Some(shown(value.as_deref())),
-                reason: format!("{reason} (the line of `{}`)", excerpt(&row.revision)),
-                help: format!(
-                    "revchain only appends to the log: correct or delete that line of `{log}` by hand, after the forms of the other lines, then run the command again"
-                ),
-                table: log,
-            });
+            return Err(log_line(
+                bk,
+                &row.revision,
+                column,
+                value.as_deref(),
+                reason,
+            ));
         }
     }
     Ok(rows)
+}
+
+/// A value of a log line that revchain never writes.
+fn log_line(
+    bk: &Bookkeeping,
+    revision: &str,
+    column: &str,
+    value: Option<&str>,
+    reason: &str,
+) -> Error {
+    let log = bk.log_table();
+    Error::Corrupt {
+        column: Some(column.to_owned()),
+        value: Some(shown(value)),
+        reason: format!("{reason} (the line of `{}`)", excerpt(revision)),
+        help: format!(
+            "revchain only appends to the log: correct or delete that line of `{log}` by hand, after the forms of the other lines, then run the command again"
+        ),
+        table: log,
+    }
 }
 
 /// The log's lines with their stored down SQL (`sync`), checked: each line
@@ -259,16 +276,13 @@ pub(super) fn recorded(bk: &Bookkeeping, rows: &[RecordedRow]) -> Result<(), Err
             (None, Some(_)) => "the line stores a checksum without down SQL",
             _ => continue,
         };
-        let log = bk.log_table();
-        return Err(Error::Corrupt {
-            column: Some("down_checksum".to_owned()),
-            value: Some(shown(row.down_checksum.as_deref().map(str::trim_end))),
-            reason: format!("{reason} (the line of `{}`)", excerpt(&row.line.revision)),
-            help: format!(
-                "revchain only appends to the log: correct or delete that line of `{log}` by hand, after the forms of the other lines, then run the command again"
-            ),
-            table: log,
-        });
+        return Err(log_line(
+            bk,
+            &row.line.revision,
+            "down_checksum",
+            row.down_checksum.as_deref().map(str::trim_end),
+            reason,
+        ));
     }
     Ok(())
 }
