@@ -8,8 +8,8 @@ use crate::model::{Column, ForeignKey, Schema, Table};
 /// What `actual` has that `expected` lacks (`left behind: …`), what it lacks
 /// (`removed: …`) and what differs (`changed: …`), one sentence each, names
 /// in backticks: tables, columns (type and nullability), primary keys,
-/// foreign keys and, where the database's introspection reads them
-/// (SQLite), indexes.
+/// foreign keys and indexes (by name, columns and uniqueness; an index on
+/// an expression is not read).
 ///
 /// ```
 /// use revchain_schema::{differences, parse_str};

@@ -104,7 +104,7 @@ mod render;
 pub use diff::{Diff, Operation, compare};
 pub use differences::differences;
 pub use introspect::{
-    Introspect, IntrospectError, excluded_tables, introspect, mysql_type, postgres_type,
+    Introspect, IntrospectError, Sample, excluded_tables, introspect, mysql_type, postgres_type,
     sqlite_type,
 };
 pub use model::{Column, ForeignKey, Index, Schema, SqlType, Table};

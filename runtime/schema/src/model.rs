@@ -2,9 +2,11 @@
 //! columns in order, their primary key and foreign keys.
 //!
 //! Some fields describe what only a database knows ([`Column::default`],
-//! [`Table::indexes`], constraint names). They are never compared; the
-//! renderer uses them to keep a table whole when SQLite has to rebuild it,
-//! and to name the constraints it drops.
+//! [`Table::indexes`], constraint names). [`compare`](crate::compare)
+//! never compares them with the models; the renderer uses them to keep a
+//! table whole when SQLite has to rebuild it, and to name the constraints it
+//! drops. [`differences`](crate::differences), which compares two readings
+//! of one database, compares the indexes too.
 
 use std::fmt;
 
@@ -50,8 +52,9 @@ pub struct Table {
     /// The primary key constraint's name in the database (PostgreSQL), never
     /// compared.
     pub primary_key_name: Option<String>,
-    /// Indexes and unique constraints other than the primary key, never
-    /// compared (`schema.rs` cannot express them).
+    /// Indexes and unique constraints other than the primary key, but those
+    /// on an expression; never compared with the models (`schema.rs` cannot
+    /// express them), compared by [`differences`](crate::differences).
     pub indexes: Vec<Index>,
 }
 

@@ -1,9 +1,10 @@
 //! What the stairway reads of the schema around one revision: the list of
-//! every table (one cheap query), and the full definition of the tables the
-//! revision's SQL names. Reading the whole schema twice per revision would
-//! cost the square of the history's length; a `down.sql` changes only the
-//! tables it names, and any table it drops or leaves behind shows in the
-//! list.
+//! every table (one query), and the full definition of the tables the
+//! revision's SQL names
+//! ([`introspect_some`](revchain_schema::Introspect::introspect_some)).
+//! Reading the whole schema twice per revision would cost the square of the
+//! history's length; a `down.sql` changes only the tables it names, and any
+//! table it drops or leaves behind shows in the list.
 
 use std::collections::HashSet;
 
@@ -67,10 +68,11 @@ impl Snapshot {
         version_table: &str,
         names: &Names,
     ) -> Result<Self, revchain_schema::IntrospectError> {
-        let tables = conn.table_names(version_table)?;
-        let named: Vec<String> = tables.iter().filter(|t| names.names(t)).cloned().collect();
-        let named = conn.introspect_tables(version_table, &named)?;
-        Ok(Snapshot { tables, named })
+        let sample = conn.introspect_some(version_table, &|table| names.names(table))?;
+        Ok(Snapshot {
+            tables: sample.tables,
+            named: sample.schema,
+        })
     }
 
     /// What `actual` has that `self` lacks, and the reverse (see

@@ -91,6 +91,18 @@ pub fn excluded_tables(version_table: &str) -> [String; 3] {
     ]
 }
 
+/// Every table's name (sorted, without those [`excluded_tables`] names),
+/// and those of them a caller picked, in full: what
+/// [`Introspect::introspect_some`]
+/// returns.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sample {
+    /// The name of every table.
+    pub tables: Vec<String>,
+    /// The tables picked, in full.
+    pub schema: crate::Schema,
+}
+
 /// A diesel connection whose schema can be read: `SqliteConnection`
 /// (feature `sqlite`), `PgConnection` (`postgres`), `MysqlConnection`
 /// (`mysql`).
@@ -99,19 +111,29 @@ pub trait Introspect {
     /// `version_table`, its log and `__diesel_schema_migrations`.
     fn introspect(&mut self, version_table: &str) -> Result<crate::Schema, IntrospectError>;
 
-    /// [`introspect`](Self::introspect) restricted to the tables named in
-    /// `tables` (compared without regard to ASCII case; names that are not
-    /// tables are left out): what the stairway of `revchain test` reads per
-    /// revision, the tables its SQL names, instead of the whole schema.
-    fn introspect_tables(
+    /// The names of every table (sorted, without those [`excluded_tables`]
+    /// names), and in full those of them `pick` picks: what the stairway of
+    /// `revchain test` reads around each revision (the tables its SQL
+    /// names) instead of the whole schema. The tables are listed once.
+    ///
+    /// ```
+    /// # #[cfg(feature = "sqlite")] {
+    /// use diesel::connection::{Connection, SimpleConnection};
+    /// use revchain_schema::Introspect;
+    ///
+    /// let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+    /// conn.batch_execute("CREATE TABLE users (id INTEGER PRIMARY KEY); CREATE TABLE posts (id INTEGER PRIMARY KEY)").unwrap();
+    /// let sample = conn.introspect_some("revchain_version", &|t| t == "posts").unwrap();
+    /// assert_eq!(sample.tables, ["posts", "users"]);
+    /// assert!(sample.schema.table("posts").is_some());
+    /// assert!(sample.schema.table("users").is_none());
+    /// # }
+    /// ```
+    fn introspect_some(
         &mut self,
         version_table: &str,
-        tables: &[String],
-    ) -> Result<crate::Schema, IntrospectError>;
-
-    /// The names of the tables, sorted, without those [`excluded_tables`]
-    /// names: one cheap query.
-    fn table_names(&mut self, version_table: &str) -> Result<Vec<String>, IntrospectError>;
+        pick: &dyn Fn(&str) -> bool,
+    ) -> Result<Sample, IntrospectError>;
 }
 
 /// Reads the schema of the database behind `conn`, leaving out the version

@@ -5,14 +5,15 @@ use diesel::{MysqlConnection, RunQueryDsl};
 use revchain_internals::sql::Dialect;
 
 use super::information_schema::{Catalog, ColumnRow, Query};
-use super::{Introspect, IntrospectError, NameRow, context};
+use super::{Introspect, IntrospectError, NameRow, Sample, context};
 use crate::model::{Column, Schema};
 use crate::mysql_type;
 
 const CATALOG: Catalog = Catalog {
     dialect: Dialect::Mysql,
     tables: Query {
-        sql: "SELECT CAST(table_name AS CHAR) AS name FROM information_schema.tables \
+        sql: "SELECT CAST(table_name AS CHAR) AS name, CAST(table_name AS CHAR) AS table_key \
+              FROM information_schema.tables \
               WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
         what: "listing the tables in `information_schema.tables`",
         table_column: "table_name",
@@ -47,43 +48,53 @@ const CATALOG: Catalog = Catalog {
         what: "reading the foreign keys in `information_schema.key_column_usage`",
         table_column: "table_name",
     },
+    // MySQL 8 has no `column_name` for a part of a functional index.
+    indexes: Query {
+        sql: "SELECT CAST(table_name AS CHAR) AS table_name, CAST(index_name AS CHAR) AS index_name, \
+              CAST(column_name AS CHAR) AS column_name, \
+              CAST(CASE WHEN non_unique = 0 THEN 1 ELSE 0 END AS SIGNED) AS is_unique \
+              FROM information_schema.statistics \
+              WHERE table_schema = DATABASE() AND index_name <> 'PRIMARY' \
+              ORDER BY table_name, index_name, seq_in_index",
+        what: "reading the indexes in `information_schema.statistics`",
+        table_column: "table_name",
+    },
 };
 
 impl Introspect for MysqlConnection {
     fn introspect(&mut self, version_table: &str) -> Result<Schema, IntrospectError> {
-        read(self, version_table, None)
+        let mariadb = is_mariadb(self)?;
+        let mut schema = CATALOG.read(self, version_table, |row| column(row, mariadb))?;
+        forget_primary_key_names(&mut schema);
+        Ok(schema)
     }
 
-    fn introspect_tables(
+    fn introspect_some(
         &mut self,
         version_table: &str,
-        tables: &[String],
-    ) -> Result<Schema, IntrospectError> {
-        read(self, version_table, Some(tables))
-    }
-
-    fn table_names(&mut self, version_table: &str) -> Result<Vec<String>, IntrospectError> {
-        CATALOG.names(self, version_table, None)
+        pick: &dyn Fn(&str) -> bool,
+    ) -> Result<Sample, IntrospectError> {
+        let mariadb = is_mariadb(self)?;
+        let mut sample = CATALOG.read_some(self, version_table, pick, |row| column(row, mariadb))?;
+        forget_primary_key_names(&mut sample.schema);
+        Ok(sample)
     }
 }
 
-/// The schema, or the tables in `only` of it.
-fn read(
-    conn: &mut MysqlConnection,
-    version_table: &str,
-    only: Option<&[String]>,
-) -> Result<Schema, IntrospectError> {
+/// Whether the server is MariaDB.
+fn is_mariadb(conn: &mut MysqlConnection) -> Result<bool, IntrospectError> {
     let version: Vec<NameRow> = context(
         diesel::sql_query("SELECT CAST(VERSION() AS CHAR) AS name").load(conn),
         || "reading the server's version".to_owned(),
     )?;
-    let mariadb = version.iter().any(|v| v.name.contains("MariaDB"));
-    let mut schema = CATALOG.read(conn, version_table, only, |row| column(row, mariadb))?;
+    Ok(version.iter().any(|v| v.name.contains("MariaDB")))
+}
+
+/// MySQL names the primary key `PRIMARY`, always: no name to keep.
+fn forget_primary_key_names(schema: &mut Schema) {
     for table in &mut schema.tables {
-        // MySQL names the primary key `PRIMARY`, always.
         table.primary_key_name = None;
     }
-    Ok(schema)
 }
 
 /// The column of `row`, on MariaDB if `mariadb`.

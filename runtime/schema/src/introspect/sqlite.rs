@@ -7,7 +7,7 @@ use diesel::sqlite::Sqlite;
 use diesel::{RunQueryDsl, SqliteConnection};
 use revchain_internals::sql::Dialect;
 
-use super::{Introspect, IntrospectError, NameRow, context, excluded_tables, unreadable};
+use super::{Introspect, IntrospectError, NameRow, Sample, context, excluded_tables, unreadable};
 use crate::model::{Column, ForeignKey, Index, Schema, Table};
 use crate::sqlite_type;
 
@@ -68,46 +68,51 @@ const INDEX_INFO: &str = "SELECT name FROM pragma_index_info(?) ORDER BY seqno";
 
 impl Introspect for SqliteConnection {
     fn introspect(&mut self, version_table: &str) -> Result<Schema, IntrospectError> {
-        let names = self.table_names(version_table)?;
+        let names = table_names(self, version_table)?;
         read(self, names, None)
     }
 
-    fn introspect_tables(
+    fn introspect_some(
         &mut self,
         version_table: &str,
-        tables: &[String],
-    ) -> Result<Schema, IntrospectError> {
-        let names = self.table_names(version_table)?;
-        read(self, names, Some(tables))
-    }
-
-    fn table_names(&mut self, version_table: &str) -> Result<Vec<String>, IntrospectError> {
-        let excluded = excluded_tables(version_table);
-        let names: Vec<NameRow> = context(
-            diesel::sql_query(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
-            )
-            .load(self),
-            || "listing the tables in `sqlite_master`".to_owned(),
-        )?;
-        Ok(names
-            .into_iter()
-            .map(|row| row.name)
-            .filter(|name| !excluded.contains(name))
-            .collect())
+        pick: &dyn Fn(&str) -> bool,
+    ) -> Result<Sample, IntrospectError> {
+        let tables = table_names(self, version_table)?;
+        let schema = read(self, tables.clone(), Some(pick))?;
+        Ok(Sample { tables, schema })
     }
 }
 
-/// The tables `names`, or of them those in `only` and the tables their
+/// The names of the tables, sorted, without those [`excluded_tables`]
+/// names for `version_table`.
+fn table_names(
+    conn: &mut SqliteConnection,
+    version_table: &str,
+) -> Result<Vec<String>, IntrospectError> {
+    let excluded = excluded_tables(version_table);
+    let names: Vec<NameRow> = context(
+        diesel::sql_query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        )
+        .load(conn),
+        || "listing the tables in `sqlite_master`".to_owned(),
+    )?;
+    Ok(names
+        .into_iter()
+        .map(|row| row.name)
+        .filter(|name| !excluded.contains(name))
+        .collect())
+}
+
+/// The tables `names`, or of them those `only` picks and the tables their
 /// foreign keys reference (for the primary keys that implicit references
-/// stand for), then `only` alone.
+/// stand for), then those `only` picks alone.
 fn read(
     conn: &mut SqliteConnection,
     names: Vec<String>,
-    only: Option<&[String]>,
+    only: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<Schema, IntrospectError> {
-    let wanted =
-        |name: &str| only.is_none_or(|only| only.iter().any(|o| o.eq_ignore_ascii_case(name)));
+    let wanted = |name: &str| only.is_none_or(|pick| pick(name));
     let mut names: Vec<String> = names;
     if only.is_some() {
         let mut keep: Vec<String> = names.iter().filter(|n| wanted(n)).cloned().collect();
