@@ -241,6 +241,11 @@ pub mod fixtures {
     /// dirty), 3.
     pub static STAIRWAY_DIRTY: Revisions =
         revchain::embed_revisions!("fixtures/stairway_dirty/migrations");
+    /// 1, 2 (its `down.sql` fails at its only statement, so nothing of it
+    /// runs on any backend), 3 (a `down.sql` that undoes it): the stairway
+    /// steps on from 2, at the position it reads again after the failure.
+    pub static STAIRWAY_REREAD: Revisions =
+        revchain::embed_revisions!("fixtures/stairway_reread/migrations");
     /// 1 (`people`), 2 (a data migration: `shout`, filled from
     /// `full_name`).
     pub static DATA_MIGRATION: Revisions =

@@ -25,6 +25,7 @@ mod read_only;
 mod realworld;
 mod roundtrip;
 mod stairway;
+mod stairway_stepper;
 mod sync;
 mod targets;
 mod testing_attr;

@@ -5,8 +5,9 @@
 //! PostgreSQL (`postgres.rs`, the current schema) and MySQL/MariaDB
 //! (`mysql.rs`, `DATABASE()`): `information_schema`, read the same way for
 //! both (`information_schema.rs`). Each database's type names map to
-//! logical types in `types.rs`. revchain's own tables (the version table
-//! and its `_log`) and diesel's `__diesel_schema_migrations` are left out.
+//! logical types in `types.rs`. revchain's own tables (the version table,
+//! its `_log` and its `_lock`) and diesel's `__diesel_schema_migrations` are
+//! left out.
 
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 mod information_schema;
@@ -75,18 +76,25 @@ fn unreadable(what: String, problem: String) -> IntrospectError {
 }
 
 /// The tables introspection leaves out for the version table
-/// `version_table`: it, its log and diesel's `__diesel_schema_migrations`.
+/// `version_table`: it, its log, the `table` lock's table and diesel's
+/// `__diesel_schema_migrations`.
 ///
 /// ```
 /// assert_eq!(
 ///     revchain_schema::excluded_tables("revchain_version"),
-///     ["revchain_version", "revchain_version_log", "__diesel_schema_migrations"]
+///     [
+///         "revchain_version",
+///         "revchain_version_log",
+///         "revchain_version_lock",
+///         "__diesel_schema_migrations",
+///     ]
 /// );
 /// ```
-pub fn excluded_tables(version_table: &str) -> [String; 3] {
+pub fn excluded_tables(version_table: &str) -> [String; 4] {
     [
         version_table.to_owned(),
         format!("{version_table}_log"),
+        format!("{version_table}_lock"),
         "__diesel_schema_migrations".to_owned(),
     ]
 }
@@ -108,7 +116,8 @@ pub struct Sample {
 /// (`mysql`).
 pub trait Introspect {
     /// The schema of the database, without the version table
-    /// `version_table`, its log and `__diesel_schema_migrations`.
+    /// `version_table`, its log, its lock table and
+    /// `__diesel_schema_migrations`.
     fn introspect(&mut self, version_table: &str) -> Result<crate::Schema, IntrospectError>;
 
     /// The names of every table (sorted, without those [`excluded_tables`]
@@ -137,8 +146,8 @@ pub trait Introspect {
 }
 
 /// Reads the schema of the database behind `conn`, leaving out the version
-/// table `version_table` (revchain's default is `revchain_version`), its log
-/// and `__diesel_schema_migrations`.
+/// table `version_table` (revchain's default is `revchain_version`), its log,
+/// its lock table and `__diesel_schema_migrations`.
 ///
 /// ```
 /// # #[cfg(feature = "sqlite")] {
