@@ -241,6 +241,11 @@ pub mod fixtures {
     /// dirty), 3.
     pub static STAIRWAY_DIRTY: Revisions =
         revchain::embed_revisions!("fixtures/stairway_dirty/migrations");
+    /// 1 (`users`), 2 (`tags`, with a unique index), 3 (an index on
+    /// `users` that its `down.sql` leaves behind, so it cannot be applied
+    /// again).
+    pub static STAIRWAY_INDEXES: Revisions =
+        revchain::embed_revisions!("fixtures/stairway_indexes/migrations");
     /// 1, 2 (its `down.sql` fails at its only statement, so nothing of it
     /// runs on any backend), 3 (a `down.sql` that undoes it): the stairway
     /// steps on from 2, at the position it reads again after the failure.

@@ -4,7 +4,7 @@
 //! allows it.
 
 use revchain::testing::{Check, Stairway, StairwayReport, stairway};
-use revchain_tests::fixtures::{STAIRWAY_DIRTY, STAIRWAY_FAULTS};
+use revchain_tests::fixtures::{STAIRWAY_DIRTY, STAIRWAY_FAULTS, STAIRWAY_INDEXES};
 use revchain_tests::{EXAMPLE, Probe, schema_tables};
 
 use crate::on_every_backend;
@@ -94,6 +94,27 @@ on_every_backend!(
             text.ends_with("5 of 6 revisions tested, 4 failures"),
             "{text}"
         );
+    }
+);
+
+on_every_backend!(
+    an_index_left_behind_is_reported_sqlite,
+    an_index_left_behind_is_reported_postgres,
+    an_index_left_behind_is_reported_mysql,
+    |conn| {
+        let report = stairway(&STAIRWAY_INDEXES, &mut conn).unwrap();
+        // 2's unique index goes with its table: nothing to report.
+        assert_eq!(
+            failures(&report),
+            [(Check::Schema, Some("3")), (Check::Reupgrade, Some("3"))],
+            "{report}"
+        );
+        assert_eq!(
+            report.failures[0].differences,
+            ["left behind: index `users_name` on `users` (`name`, `email`)"],
+            "{report}"
+        );
+        assert_eq!(report.tested, ["1", "2", "3"]);
     }
 );
 
