@@ -40,10 +40,12 @@ pub fn embed_revisions(input: TokenStream) -> TokenStream {
 /// `revchain::test` for the documentation.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    let args = parse_macro_input!(args as test_attr::Args);
-    let function = parse_macro_input!(item as syn::ItemFn);
-    test_attr::TestFn::check(function)
-        .map(|test| test_attr::expand(&args, &test))
+    // The arguments and the function are checked independently, so that a
+    // bad argument and a bad signature are reported in the same build.
+    let args = syn::parse::<test_attr::Args>(args);
+    let test = test_attr::function(item.into()).and_then(test_attr::TestFn::check);
+    test_attr::both(args, test)
+        .map(|(args, test)| test_attr::expand(&args, &test))
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -1,14 +1,16 @@
 //! `#[revchain::test]`: three named stages, [`Args::parse`] the attribute's
 //! arguments, [`TestFn::check`] the function, [`expand`] it into a `#[test]`
 //! that calls the runtime's `__private::run_test`. The runtime does the
-//! work: creating, migrating and dropping the database.
+//! work: creating, migrating and dropping the database. Every defect of
+//! the arguments and of the function is reported in the same build
+//! (`ui-tests/ui/test_attr/` pins each message and where it points).
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Expr, FnArg, ItemFn, LitStr, Meta, ReturnType, Token, Type};
+use syn::{Expr, FnArg, ItemFn, LitStr, Meta, ReturnType, Signature, Token, Type};
 
 /// The attribute's arguments: `revisions = PATH` (default `REVISIONS`) and
 /// `to = "TARGET"` (default `"head"`).
@@ -18,47 +20,45 @@ pub(crate) struct Args {
 }
 
 impl Parse for Args {
+    /// Reads every argument, and reports every bad one at once.
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let mut revisions = None;
         let mut to = None;
+        let mut seen = Vec::new();
+        let mut errors = None;
         let metas = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
         for meta in metas {
             let Meta::NameValue(pair) = &meta else {
-                return Err(syn::Error::new(meta.span(), usage()));
+                push(&mut errors, syn::Error::new_spanned(&meta, usage()));
+                continue;
             };
-            let key = pair.path.get_ident().map(ToString::to_string);
-            match key.as_deref() {
-                Some("revisions") if revisions.is_none() => revisions = Some(pair.value.clone()),
-                Some("to") if to.is_none() => match &pair.value {
-                    Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(target),
-                        ..
-                    }) => to = Some(target.clone()),
-                    other => {
-                        return Err(syn::Error::new(
-                            other.span(),
-                            "`to` takes a string literal: the target to migrate to, such as `\"head\"`, `\"base\"` or a revision id",
-                        ));
-                    }
-                },
-                Some(name @ ("revisions" | "to")) => {
-                    return Err(syn::Error::new(
-                        pair.path.span(),
-                        format!("`{name}` is given twice"),
-                    ));
-                }
-                _ => {
-                    let path = &pair.path;
-                    return Err(syn::Error::new(
-                        path.span(),
-                        format!(
-                            "unknown argument `{}`: {}",
-                            quote!(#path).to_string().replace(' ', ""),
-                            usage()
-                        ),
-                    ));
+            let path = &pair.path;
+            let name = quote!(#path).to_string().replace(' ', "");
+            if !matches!(name.as_str(), "revisions" | "to") {
+                push(
+                    &mut errors,
+                    syn::Error::new_spanned(
+                        path,
+                        format!("unknown argument `{name}`: {}", usage()),
+                    ),
+                );
+            } else if seen.contains(&name) {
+                push(
+                    &mut errors,
+                    syn::Error::new_spanned(path, format!("`{name}` is given twice")),
+                );
+            } else if name == "revisions" {
+                revisions = Some(pair.value.clone());
+            } else {
+                match string_literal(&pair.value) {
+                    Ok(target) => to = Some(target),
+                    Err(error) => push(&mut errors, error),
                 }
             }
+            seen.push(name);
+        }
+        if let Some(errors) = errors {
+            return Err(errors);
         }
         Ok(Args {
             revisions: revisions.unwrap_or_else(|| syn::parse_quote!(REVISIONS)),
@@ -67,8 +67,57 @@ impl Parse for Args {
     }
 }
 
+/// The target of `to = "TARGET"`, which must be a string literal.
+fn string_literal(value: &Expr) -> syn::Result<LitStr> {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(target),
+            ..
+        }) => Ok(target.clone()),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`to` takes a string literal: the target to migrate to, such as `\"head\"`, `\"base\"` or a revision id",
+        )),
+    }
+}
+
+/// Adds `error` to those found so far: like `thiserror` and `serde_derive`,
+/// the attribute reports every defect in one build
+/// ([`syn::Error::combine`]), not only the first.
+fn push(errors: &mut Option<syn::Error>, error: syn::Error) {
+    match errors {
+        Some(errors) => errors.combine(error),
+        None => *errors = Some(error),
+    }
+}
+
+/// Both values, or the errors of both: the attribute's arguments and the
+/// function are checked independently, and their defects reported together.
+pub(crate) fn both<A, B>(a: syn::Result<A>, b: syn::Result<B>) -> syn::Result<(A, B)> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(error), Ok(_)) | (Ok(_), Err(error)) => Err(error),
+        (Err(mut first), Err(second)) => {
+            first.combine(second);
+            Err(first)
+        }
+    }
+}
+
+/// What the attribute takes, for the errors about its arguments.
 fn usage() -> &'static str {
     "`#[revchain::test]` takes `revisions = PATH` (the `Revisions` static, default `REVISIONS`) and `to = \"TARGET\"` (default `\"head\"`)"
+}
+
+/// The item the attribute is on, which must be a function.
+pub(crate) fn function(item: TokenStream) -> syn::Result<ItemFn> {
+    match syn::parse2::<syn::Item>(item)? {
+        syn::Item::Fn(function) => Ok(function),
+        other => Err(syn::Error::new(
+            other.span(),
+            "`#[revchain::test]` makes a function a test: put it on a `fn` that takes the connection",
+        )),
+    }
 }
 
 /// The test function, checked: one argument `&mut Connection`, not async,
@@ -79,50 +128,84 @@ pub(crate) struct TestFn {
 }
 
 impl TestFn {
+    /// Checks the function's signature and attributes, and reports every
+    /// defect at once.
     pub(crate) fn check(function: ItemFn) -> syn::Result<Self> {
         let signature = &function.sig;
+        let mut errors = None;
+        for attr in function.attrs.iter().filter(|a| a.path().is_ident("test")) {
+            push(
+                &mut errors,
+                syn::Error::new_spanned(
+                    attr,
+                    "remove `#[test]`: `#[revchain::test]` makes the function a test",
+                ),
+            );
+        }
         if let Some(asyncness) = signature.asyncness {
-            return Err(syn::Error::new(
-                asyncness.span(),
-                "`#[revchain::test]` functions are not `async`: diesel's connections are synchronous",
-            ));
+            push(
+                &mut errors,
+                syn::Error::new_spanned(
+                    asyncness,
+                    "`#[revchain::test]` functions are not `async`: diesel's connections are synchronous",
+                ),
+            );
         }
         if !signature.generics.params.is_empty() {
-            return Err(syn::Error::new(
-                signature.generics.span(),
-                "a `#[revchain::test]` function has no generic parameters: name the connection type, such as `&mut diesel::PgConnection`",
-            ));
+            push(
+                &mut errors,
+                syn::Error::new_spanned(
+                    &signature.generics,
+                    "a `#[revchain::test]` function has no generic parameters: name the connection type, such as `&mut diesel::PgConnection`",
+                ),
+            );
         }
-        if let Some(attr) = function.attrs.iter().find(|a| a.path().is_ident("test")) {
-            return Err(syn::Error::new(
-                attr.span(),
-                "remove `#[test]`: `#[revchain::test]` makes the function a test",
-            ));
-        }
-        let one_connection = || {
-            syn::Error::new(
-                signature.inputs.span(),
-                "a `#[revchain::test]` function takes one argument, the connection: `conn: &mut diesel::SqliteConnection` (or `PgConnection`, `MysqlConnection`)",
-            )
-        };
-        let mut inputs = signature.inputs.iter();
-        let (Some(FnArg::Typed(argument)), None) = (inputs.next(), inputs.next()) else {
-            return Err(one_connection());
-        };
-        let Type::Reference(reference) = &*argument.ty else {
-            return Err(one_connection());
-        };
-        if reference.mutability.is_none() {
-            return Err(syn::Error::new(
-                reference.span(),
-                "the connection is a mutable borrow: write `&mut` before its type",
-            ));
-        }
+        let checked = errors.map_or(Ok(()), Err);
+        let ((), connection) = both(checked, connection_type(signature))?;
         Ok(TestFn {
-            connection: (*reference.elem).clone(),
+            connection,
             function,
         })
     }
+}
+
+/// The error of a function that does not take one connection argument.
+const ONE_CONNECTION: &str = "a `#[revchain::test]` function takes one argument, the connection: `conn: &mut diesel::SqliteConnection` (or `PgConnection`, `MysqlConnection`)";
+
+/// The connection type `C` of the function's one argument, `&mut C`. The
+/// errors underline the whole offending tokens (`new_spanned`), not only
+/// their first one.
+fn connection_type(signature: &Signature) -> syn::Result<Type> {
+    let mut inputs = signature.inputs.iter();
+    let argument = match inputs.next() {
+        Some(FnArg::Typed(argument)) => argument,
+        // `self`, which a test has not.
+        Some(receiver @ FnArg::Receiver(_)) => {
+            return Err(syn::Error::new_spanned(receiver, ONE_CONNECTION));
+        }
+        // No argument: the parentheses, where it belongs.
+        None => {
+            return Err(syn::Error::new(
+                signature.paren_token.span.join(),
+                ONE_CONNECTION,
+            ));
+        }
+    };
+    let extra: Vec<&FnArg> = inputs.collect();
+    if !extra.is_empty() {
+        // The arguments after the first, the ones to remove.
+        return Err(syn::Error::new_spanned(quote!(#(#extra),*), ONE_CONNECTION));
+    }
+    let Type::Reference(reference) = &*argument.ty else {
+        return Err(syn::Error::new_spanned(&argument.ty, ONE_CONNECTION));
+    };
+    if reference.mutability.is_none() {
+        return Err(syn::Error::new_spanned(
+            reference,
+            "the connection is a mutable borrow: write `&mut` before its type",
+        ));
+    }
+    Ok((*reference.elem).clone())
 }
 
 /// The `#[test]` function: the database is made and migrated by the
@@ -203,6 +286,23 @@ mod tests {
     }
 
     #[test]
+    fn the_attribute_goes_on_a_function() {
+        assert!(
+            function(quote!(
+                fn t(conn: &mut C) {}
+            ))
+            .is_ok()
+        );
+        let error = function(quote!(
+            struct T;
+        ))
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(error.starts_with("`#[revchain::test]` makes a function a test"));
+    }
+
+    #[test]
     fn the_function_takes_one_mutable_connection() {
         assert!(check("fn t(conn: &mut diesel::SqliteConnection) {}").is_ok());
         assert!(
@@ -239,6 +339,44 @@ mod tests {
                 .unwrap()
                 .starts_with("remove `#[test]`")
         );
+    }
+
+    /// Every message of a combined error, in order.
+    fn messages(error: syn::Error) -> Vec<String> {
+        error.into_iter().map(|e| e.to_string()).collect()
+    }
+
+    #[test]
+    fn every_bad_argument_is_reported_at_once() {
+        let error = syn::parse_str::<Args>("database = \"x\", to = head, to = \"b\", revisions")
+            .err()
+            .unwrap();
+        let messages = messages(error);
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].starts_with("unknown argument `database`"));
+        assert!(messages[1].starts_with("`to` takes a string literal"));
+        assert_eq!(messages[2], "`to` is given twice");
+        assert!(messages[3].starts_with("`#[revchain::test]` takes"));
+    }
+
+    #[test]
+    fn every_defect_of_the_function_is_reported_at_once() {
+        let function = syn::parse_str("#[test] async fn t<C>(conn: &C) {}").unwrap();
+        let messages = messages(TestFn::check(function).err().unwrap());
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].starts_with("remove `#[test]`"));
+        assert!(messages[1].contains("not `async`"));
+        assert!(messages[2].contains("no generic parameters"));
+        assert!(messages[3].starts_with("the connection is a mutable borrow"));
+    }
+
+    #[test]
+    fn both_keeps_the_errors_of_both() {
+        let first = syn::Error::new(proc_macro2::Span::call_site(), "first");
+        let second = syn::Error::new(proc_macro2::Span::call_site(), "second");
+        let error = both::<(), ()>(Err(first), Err(second)).err().unwrap();
+        assert_eq!(messages(error), ["first", "second"]);
+        assert!(both::<u8, u8>(Ok(1), Ok(2)).is_ok_and(|pair| pair == (1, 2)));
     }
 
     #[test]

@@ -109,7 +109,9 @@ pub use revchain_macros::embed_revisions;
 /// set: then it fails. The database is migrated to `to` (default `"head"`)
 /// with the chain `revisions` (default: `REVISIONS`, the static in scope),
 /// and dropped when the test ends, even if it panics. The function returns
-/// `()` or `Result<(), E>`.
+/// `()` or `Result<(), E>`. A misuse (an unknown argument, a function that
+/// is `async`, generic or does not take one `&mut` connection) is a compile
+/// error, every one reported in the same build.
 ///
 /// ```
 /// # #[cfg(feature = "sqlite")] mod m {

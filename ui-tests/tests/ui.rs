@@ -1,6 +1,9 @@
 //! Compile-error tests of `embed_revisions!`: one case per defect under
 //! `ui/chain/`, named after it, each with its own broken fixture directory
-//! `ui/chain/<case>/migrations`, and passing cases under `ui/pass/`.
+//! `ui/chain/<case>/migrations`, and passing cases under `ui/pass/`. The
+//! misuses of `#[revchain::test]` (its arguments and the function's
+//! signature) are under `ui/test_attr/`, one case per defect and one with
+//! all at once; the forms it accepts are `ui/pass/test_attr.rs`.
 //!
 //! trybuild compiles the cases in a crate of its own under
 //! `target/tests/trybuild/revchain-ui-tests`, whose `CARGO_MANIFEST_DIR` the
@@ -86,4 +89,5 @@ fn ui() {
     let cases = trybuild::TestCases::new();
     cases.pass("ui/pass/*.rs");
     cases.compile_fail("ui/chain/*.rs");
+    cases.compile_fail("ui/test_attr/*.rs");
 }

@@ -1,0 +1,5 @@
+// The attribute goes on a function.
+#[revchain::test]
+struct Migrated;
+
+fn main() {}
