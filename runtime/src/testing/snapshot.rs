@@ -80,6 +80,10 @@ impl Snapshot {
     /// name only.
     pub(super) fn differences(&self, actual: &Snapshot) -> Vec<String> {
         let mut found = differences(&self.named, &actual.named);
+        if self.tables == actual.tables {
+            // The same list, as nearly always: nothing to look up.
+            return found;
+        }
         let before: HashSet<&str> = self.tables.iter().map(String::as_str).collect();
         let after: HashSet<&str> = actual.tables.iter().map(String::as_str).collect();
         for table in &self.tables {

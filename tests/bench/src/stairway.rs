@@ -7,10 +7,21 @@
 //!
 //! ```text
 //! revchain-bench stairway [--size 1000] [--reps 3] [--mysql] [--no-postgres] [--no-sqlite]
+//!                          [--sqlite-dir DIR]
 //! ```
 //!
+//! `--sqlite-dir` puts the SQLite files elsewhere than
+//! `target/bench/stairway` (on a tmpfs such as `/dev/shm`, to time the
+//! work without the disk's flushes). The section is written to
+//! `tests/bench/STAIRWAY.md` only with the default directory.
+//!
 //! The history is the benchmark's synthetic one (`target/bench/histories`),
-//! loaded at run time; each measurement gets a fresh database. Prints a
+//! loaded at run time; each measurement gets a fresh database. Each run
+//! times the plain upgrade and the stairway back to back, in alternating
+//! order (upgrade first in odd runs, stairway first in even ones), and the
+//! ratio reported is the median of the runs' own ratios: on a shared
+//! machine the disk's latency drifts over tens of seconds, and a ratio of
+//! two medians taken at different times would carry that drift. Prints a
 //! Markdown table for BENCHMARKS.md on stdout.
 
 use std::path::Path;
@@ -42,12 +53,19 @@ macro_rules! on_conn {
     };
 }
 
-/// One backend's medians.
+/// One backend's results.
 struct Row {
     backend: Backend,
+    /// The median upgrade.
     upgrade: Duration,
+    /// The median stairway.
     stairway: Duration,
+    /// Each run's stairway over its upgrade, sorted.
+    ratios: Vec<f64>,
+    /// The breakdown of the run whose ratio is the median (the lower
+    /// middle of an even count), and that run's stairway.
     time: StairwayTime,
+    breakdown_total: Duration,
 }
 
 /// Runs the benchmark with its arguments.
@@ -55,6 +73,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut size = 1_000;
     let mut reps = 3;
     let mut backends = vec![Backend::Sqlite, Backend::Postgres];
+    let mut sqlite_dir = None;
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         let mut value = |name: &str| -> Result<usize, String> {
@@ -68,6 +87,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             "--mysql" => backends.push(Backend::Mysql),
             "--no-postgres" => backends.retain(|b| *b != Backend::Postgres),
             "--no-sqlite" => backends.retain(|b| *b != Backend::Sqlite),
+            "--sqlite-dir" => {
+                let dir = iter.next().ok_or("--sqlite-dir needs a directory")?;
+                sqlite_dir = Some(std::path::PathBuf::from(dir));
+            }
             other => {
                 return Err(format!(
                     "unknown option `{other}` (see tests/bench/src/stairway.rs)"
@@ -78,7 +101,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let history = history::generate(&root.join("target/bench/histories"), size)?;
     let revisions =
         Revisions::load(&history.revchain, "migrations").map_err(|defects| defects.to_string())?;
-    let dir = root.join("target/bench/stairway");
+    let default_dir = sqlite_dir.is_none();
+    let dir = sqlite_dir.unwrap_or_else(|| root.join("target/bench/stairway"));
     let mut rows = Vec::new();
     for backend in backends {
         let server = match backend {
@@ -90,22 +114,33 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         };
         let (mut upgrades, mut stairways, mut times) = (Vec::new(), Vec::new(), Vec::new());
         for rep in 0..reps {
-            let upgrade = measure(backend, &dir, &server, |conn| {
-                on_conn!(conn, |c| Migrator::new(&revisions)
-                    .upgrade(c, "head")
-                    .map(drop)
-                    .map_err(|e| e.to_string()))
-            })?;
+            let upgrade = || {
+                measure(backend, &dir, &server, |conn| {
+                    on_conn!(conn, |c| Migrator::new(&revisions)
+                        .upgrade(c, "head")
+                        .map(drop)
+                        .map_err(|e| e.to_string()))
+                })
+            };
             let mut time = StairwayTime::default();
-            let stairway = measure(backend, &dir, &server, |conn| {
-                let report = on_conn!(conn, |c| Stairway::new(&revisions).run(c))
-                    .map_err(|e| e.to_string())?;
-                if !report.is_ok() {
-                    return Err(format!("the stairway failed: {report}"));
-                }
-                time = report.time;
-                Ok(())
-            })?;
+            let mut stairway = || {
+                measure(backend, &dir, &server, |conn| {
+                    let report = on_conn!(conn, |c| Stairway::new(&revisions).run(c))
+                        .map_err(|e| e.to_string())?;
+                    if !report.is_ok() {
+                        return Err(format!("the stairway failed: {report}"));
+                    }
+                    time = report.time;
+                    Ok(())
+                })
+            };
+            let (upgrade, stairway) = if rep % 2 == 0 {
+                let upgrade = upgrade()?;
+                (upgrade, stairway()?)
+            } else {
+                let stairway = stairway()?;
+                (upgrade()?, stairway)
+            };
             progress(&format!(
                 "stairway of {size} revisions on {}, run {}: upgrade {:.2} s, stairway {:.2} s ({:.2}×)",
                 backend.name(),
@@ -118,23 +153,26 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             stairways.push(stairway);
             times.push(time);
         }
-        let stairway = median(&stairways).unwrap_or_default();
-        // The breakdown of the run whose total is the median.
-        let time = stairways
-            .iter()
-            .position(|s| *s == stairway)
-            .map(|i| times[i])
-            .unwrap_or_default();
+        let ratio = |i: usize| stairways[i].as_secs_f64() / upgrades[i].as_secs_f64().max(1e-9);
+        let mut order: Vec<usize> = (0..stairways.len()).collect();
+        order.sort_by(|a, b| ratio(*a).total_cmp(&ratio(*b)));
+        // The run whose ratio is the median (the lower middle of an even
+        // count).
+        let middle = order[(order.len() - 1) / 2];
         rows.push(Row {
             backend,
             upgrade: median(&upgrades).unwrap_or_default(),
-            stairway,
-            time,
+            stairway: median(&stairways).unwrap_or_default(),
+            ratios: order.iter().map(|i| ratio(*i)).collect(),
+            time: times[middle],
+            breakdown_total: stairways[middle],
         });
     }
     let section = section(size, reps, &rows);
-    let path = root.join("tests/bench/STAIRWAY.md");
-    std::fs::write(&path, &section).map_err(|e| format!("{}: {e}", path.display()))?;
+    if default_dir {
+        let path = root.join("tests/bench/STAIRWAY.md");
+        std::fs::write(&path, &section).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     println!("{section}");
     Ok(())
 }
@@ -145,8 +183,8 @@ fn section(size: usize, reps: usize, rows: &[Row]) -> String {
     format!(
         "## The stairway (`revchain test`)\n\n\
          ```sh\ncargo build --release -p revchain-bench && target/release/revchain-bench stairway --size {size} --reps {reps}\n```\n\n\
-         The stairway of the benchmark's {size}-revision history (each revision upgraded, downgraded and upgraded again; per revision the list of tables and the tables its SQL names read twice and compared; then head to base in batches of 100 revisions per transaction) against a plain `Migrator::upgrade(\"head\")` of the same history, each on a fresh database, in one process (`Revisions::load`, release build), wall time; the median of {reps} runs, and the breakdown of the median run (`StairwayReport::time`). Target: at most 3.5×.\n\n{}\n\
-         Where the time goes: the columns after the ratio, for the median run. Applying is three steps per revision, the checks of a run made once per stairway; reading the schema is, per revision, twice the list of tables and the definition of the tables its SQL names.\n",
+         The stairway of the benchmark's {size}-revision history (each revision upgraded, downgraded and upgraded again; per revision the list of tables and the tables its SQL names read twice and compared; then head to base in batches of 100 revisions per transaction) against a plain `Migrator::upgrade(\"head\")` of the same history, each on a fresh database, in one process (`Revisions::load`, release build), wall time; {reps} runs, each timing the two back to back in alternating order; the ratio is the median of the runs' own ratios, and the breakdown (`StairwayReport::time`) is that of the run whose ratio is the median. Target: at most 3.5×.\n\n{}\n\
+         Where the time goes: the last four columns, for the run whose ratio is the median. Applying is three steps per revision, the checks of a run made once per stairway; reading the schema is, per revision, twice the list of tables and the definition of the tables its SQL names.\n",
         table(size, reps, rows)
     )
 }
@@ -179,6 +217,15 @@ fn measure(
     result.map(|()| elapsed)
 }
 
+/// The median of `sorted`.
+fn median_of(sorted: &[f64]) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
 /// The Markdown table.
 fn table(size: usize, reps: usize, rows: &[Row]) -> String {
     let s = |d: Duration| format!("{:.2} s", d.as_secs_f64());
@@ -190,19 +237,21 @@ fn table(size: usize, reps: usize, rows: &[Row]) -> String {
         )
     };
     let mut out = format!(
-        "| {size} revisions (median of {reps}) | upgrade base → head | stairway | ratio (target ≤ 3.5×) | upgrading | downgrading | reading the schema | comparing |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        "| {size} revisions, {reps} runs | upgrade base → head (median) | stairway (median) | ratio: median of the runs' (target ≤ 3.5×) | the runs' ratios | upgrading | downgrading | reading the schema | comparing |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
     );
     for row in rows {
+        let ratios: Vec<String> = row.ratios.iter().map(|r| format!("{r:.2}")).collect();
         out.push_str(&format!(
-            "| {} | {} | {} | {:.2}× | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {:.2}× | {} | {} | {} | {} | {} |\n",
             row.backend.name(),
             s(row.upgrade),
             s(row.stairway),
-            row.stairway.as_secs_f64() / row.upgrade.as_secs_f64().max(1e-9),
-            share(row.time.upgrading, row.stairway),
-            share(row.time.downgrading, row.stairway),
-            share(row.time.introspecting, row.stairway),
-            share(row.time.comparing, row.stairway),
+            median_of(&row.ratios),
+            ratios.join(", "),
+            share(row.time.upgrading, row.breakdown_total),
+            share(row.time.downgrading, row.breakdown_total),
+            share(row.time.introspecting, row.breakdown_total),
+            share(row.time.comparing, row.breakdown_total),
         ));
     }
     out

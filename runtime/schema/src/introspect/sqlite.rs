@@ -104,62 +104,65 @@ fn table_names(
         .collect())
 }
 
-/// The tables `names`, or of them those `only` picks and the tables their
-/// foreign keys reference (for the primary keys that implicit references
-/// stand for), then those `only` picks alone.
+/// The tables `names`, or of them those `only` picks. The foreign keys of
+/// each are read once; a key that names no columns references the primary
+/// key of its table, read for that even when not picked.
 fn read(
     conn: &mut SqliteConnection,
     names: Vec<String>,
     only: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<Schema, IntrospectError> {
-    let wanted = |name: &str| only.is_none_or(|pick| pick(name));
-    let mut names: Vec<String> = names;
-    if only.is_some() {
-        let mut keep: Vec<String> = names.iter().filter(|n| wanted(n)).cloned().collect();
-        for name in keep.clone() {
-            for key in read_foreign_keys(conn, &name)? {
-                if let Some(parent) = names
-                    .iter()
-                    .find(|n| n.eq_ignore_ascii_case(&key.referenced_table))
-                    && !keep.contains(parent)
-                {
-                    keep.push(parent.clone());
-                }
-            }
-        }
-        names.retain(|n| keep.contains(n));
+    let picked: Vec<String> = match only {
+        Some(pick) => names.iter().filter(|n| pick(n)).cloned().collect(),
+        None => names.clone(),
+    };
+    let mut keys = Vec::with_capacity(picked.len());
+    for name in &picked {
+        keys.push(read_foreign_keys(conn, name)?);
     }
-    {
-        let this = conn;
-        let mut tables = Vec::new();
-        let mut foreign_keys = Vec::new();
-        for name in names {
-            let mut table = Table::new(name);
-            read_columns(this, &mut table)?;
-            read_indexes(this, &mut table)?;
-            foreign_keys.push(read_foreign_keys(this, &table.name)?);
-            tables.push(table);
+    let mut parents: Vec<&String> = Vec::new();
+    for key in keys.iter().flatten() {
+        // SQLite compares names without regard to ASCII case.
+        if let Some(parent) = names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(&key.referenced_table))
+            && !picked.contains(parent)
+            && !parents.contains(&parent)
+        {
+            parents.push(parent);
         }
-        // Only now are the primary keys that implicit references stand for
-        // known.
-        let resolved = foreign_keys
-            .into_iter()
-            .zip(&tables)
-            .map(|(keys, table)| {
-                keys.into_iter()
-                    .map(|key| key.resolve(&table.name, &tables))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        for (table, keys) in tables.iter_mut().zip(resolved) {
-            table.foreign_keys = keys;
-        }
-        tables.retain(|t| wanted(&t.name));
-        Ok(Schema {
-            tables,
-            dialect: Some(Dialect::Sqlite),
+    }
+    let mut tables = Vec::with_capacity(picked.len() + parents.len());
+    for name in &picked {
+        let mut table = Table::new(name.clone());
+        read_columns(conn, &mut table)?;
+        read_indexes(conn, &mut table)?;
+        tables.push(table);
+    }
+    for name in parents {
+        let mut table = Table::new(name.clone());
+        read_columns(conn, &mut table)?;
+        tables.push(table);
+    }
+    // Only now are the primary keys that implicit references stand for
+    // known.
+    let resolved = keys
+        .into_iter()
+        .zip(&picked)
+        .map(|(keys, name)| {
+            keys.into_iter()
+                .map(|key| key.resolve(name, &tables))
+                .collect::<Result<Vec<_>, _>>()
         })
+        .collect::<Result<Vec<_>, _>>()?;
+    tables.truncate(picked.len());
+    for (table, keys) in tables.iter_mut().zip(resolved) {
+        table.foreign_keys = keys;
     }
+    Ok(Schema {
+        tables,
+        dialect: Some(Dialect::Sqlite),
+    })
 }
 
 /// The rows of `sql`, a query of one `pragma_…(?)` function, for `name`;
