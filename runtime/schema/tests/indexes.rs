@@ -70,7 +70,10 @@ fn check<C: Introspect>(conn: &mut C) {
 fn indexes_are_read_on_sqlite() {
     let db = TestSqlite::new();
     let mut conn = db.conn();
-    create(&mut conn, "CREATE INDEX users_lower ON users (lower(name));");
+    create(
+        &mut conn,
+        "CREATE INDEX users_lower ON users (lower(name));",
+    );
     check(&mut conn);
 }
 

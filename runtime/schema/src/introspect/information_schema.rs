@@ -54,12 +54,19 @@ impl Query {
 /// quoted.
 fn key_literal(dialect: Dialect, row: &TableRow) -> Result<String, IntrospectError> {
     match dialect {
-        Dialect::Postgres => row.table_key.parse::<u32>().map(|oid| oid.to_string()).map_err(|_| {
-            unreadable(
-                "listing the tables".to_owned(),
-                format!("table `{}` has the oid `{}`, which is not a number", row.name, row.table_key),
-            )
-        }),
+        Dialect::Postgres => row
+            .table_key
+            .parse::<u32>()
+            .map(|oid| oid.to_string())
+            .map_err(|_| {
+                unreadable(
+                    "listing the tables".to_owned(),
+                    format!(
+                        "table `{}` has the oid `{}`, which is not a number",
+                        row.name, row.table_key
+                    ),
+                )
+            }),
         _ => Ok(quote_literal(dialect, &row.table_key)),
     }
 }
@@ -308,9 +315,9 @@ fn assemble_indexes(tables: &mut [Table], rows: Vec<IndexRow>) {
     let mut rows = rows.into_iter().peekable();
     while let Some(first) = rows.next() {
         let mut columns = vec![first.column_name];
-        while let Some(next) = rows.next_if(|row| {
-            row.table_name == first.table_name && row.index_name == first.index_name
-        }) {
+        while let Some(next) = rows
+            .next_if(|row| row.table_name == first.table_name && row.index_name == first.index_name)
+        {
             columns.push(next.column_name);
         }
         let Some(columns) = columns.into_iter().collect::<Option<Vec<_>>>() else {

@@ -75,7 +75,8 @@ impl Introspect for MysqlConnection {
         pick: &dyn Fn(&str) -> bool,
     ) -> Result<Sample, IntrospectError> {
         let mariadb = is_mariadb(self)?;
-        let mut sample = CATALOG.read_some(self, version_table, pick, |row| column(row, mariadb))?;
+        let mut sample =
+            CATALOG.read_some(self, version_table, pick, |row| column(row, mariadb))?;
         forget_primary_key_names(&mut sample.schema);
         Ok(sample)
     }
