@@ -291,6 +291,220 @@ fn a_refinery_layout_imports_and_unversioned_files_are_refused() {
     assert!(!project.path().join("other").exists());
 }
 
+/// Writes refinery migrations `(file name, SQL)` into `refinery/` of
+/// `project`.
+fn refinery_dir(project: &Project, files: &[(&str, &str)]) {
+    let dir = project.path().join("refinery");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, sql) in files {
+        std::fs::write(dir.join(name), sql).unwrap();
+    }
+}
+
+/// refinery's annotation in each spelling refinery accepts (any line, two
+/// dashes or more, at most one whitespace character), and lines refinery
+/// does not take for it. SQLite's `VACUUM`, refused inside a transaction,
+/// in the accepted ones.
+const REFINERY_ANNOTATED: [(&str, &str); 10] = [
+    (
+        "V1__create_users.sql",
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n",
+    ),
+    ("V2__dashes.sql", "--refinery:noTransaction\nVACUUM;\n"),
+    ("V3__dash_space.sql", "-- refinery:noTransaction\nVACUUM;\n"),
+    (
+        "V4__four_dashes.sql",
+        "CREATE INDEX users_email ON users (email);\n---- refinery:noTransaction\n",
+    ),
+    (
+        "V5__tab_crlf.sql",
+        "VACUUM;\r\n--\trefinery:noTransaction\r\n",
+    ),
+    (
+        "V6__lowercase.sql",
+        "-- refinery:notransaction\nSELECT 1;\n",
+    ),
+    (
+        "V7__text_after.sql",
+        "-- refinery:noTransaction please\nSELECT 1;\n",
+    ),
+    (
+        "V8__hash.sql",
+        "/*\n# refinery:noTransaction\n*/\nSELECT 1;\n",
+    ),
+    (
+        "V9__two_spaces.sql",
+        "--  refinery:noTransaction\nSELECT 1;\n",
+    ),
+    (
+        "V10__indented.sql",
+        "  -- refinery:noTransaction\nSELECT 1;\n",
+    ),
+];
+
+/// `run_in_transaction = false` in `metadata.toml`, the plan (text and
+/// JSON) saying why, for the accepted spellings only; the SQL is kept as it
+/// is, and the history upgrades on SQLite.
+#[test]
+fn only_refinerys_own_no_transaction_annotation_imports_outside_a_transaction_sqlite() {
+    let project = Project::empty();
+    refinery_dir(&project, &REFINERY_ANNOTATED);
+    let text = project
+        .run(&["import", "--from", "refinery", "refinery", "--dry-run"])
+        .ok();
+    for note in [
+        "line 1 of its SQL is `--refinery:noTransaction`, refinery's annotation",
+        "line 1 of its SQL is `-- refinery:noTransaction`, refinery's annotation",
+        "line 2 of its SQL is `---- refinery:noTransaction`, refinery's annotation",
+        "line 2 of its SQL is `--\trefinery:noTransaction`, refinery's annotation",
+    ] {
+        let line = format!("    `run_in_transaction = false`: {note}\n");
+        assert!(text.stdout.contains(&line), "{line:?} in {}", text.stdout);
+    }
+    assert_eq!(
+        text.stdout.matches("run_in_transaction = false").count(),
+        4,
+        "{}",
+        text.stdout
+    );
+
+    let plan = project
+        .run(&[
+            "import", "--from", "refinery", "refinery", "--format", "json",
+        ])
+        .ok()
+        .json();
+    let outside: Vec<(&str, bool)> = plan["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap(),
+                r["run_in_transaction"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(&str, bool)> = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]
+        .into_iter()
+        .map(|id| (id, !matches!(id, "2" | "3" | "4" | "5")))
+        .collect();
+    assert_eq!(outside, expected);
+    assert_eq!(
+        plan["revisions"][1]["notes"][0],
+        "`run_in_transaction = false`: line 1 of its SQL is `--refinery:noTransaction`, refinery's annotation"
+    );
+
+    let mut parent = None;
+    for (file, sql) in REFINERY_ANNOTATED {
+        let (id, rest) = file[1..].split_once("__").unwrap();
+        let dir = project
+            .migrations()
+            .join(format!("{id}_{}", rest.trim_end_matches(".sql")));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("up.sql")).unwrap(),
+            sql,
+            "{file} is kept byte for byte, annotation included"
+        );
+        let metadata = std::fs::read_to_string(dir.join("metadata.toml")).ok();
+        let expected = parent.map(|parent: &str| {
+            let flag = if matches!(id, "2" | "3" | "4" | "5") {
+                "run_in_transaction = false\n"
+            } else {
+                ""
+            };
+            format!("parent = \"{parent}\"\n{flag}")
+        });
+        assert_eq!(metadata, expected, "{file}");
+        parent = Some(id);
+    }
+
+    project.run(&["check"]).ok();
+    // `VACUUM` fails inside a transaction: the annotated revisions run
+    // outside one.
+    let url = project.sqlite_url("app.db");
+    project
+        .run_on(&url, &["upgrade", "head"])
+        .ok()
+        .stderr_has("Running upgrade 9 -> 10, indented");
+    project.run_on(&url, &["verify"]).ok();
+
+    // The same `VACUUM` under a line refinery does not read as the
+    // annotation runs in a transaction, and fails.
+    let project = Project::empty();
+    refinery_dir(
+        &project,
+        &[("V1__vacuum.sql", "-- refinery:notransaction\nVACUUM;\n")],
+    );
+    project
+        .run(&["import", "--from", "refinery", "refinery"])
+        .ok();
+    project
+        .run_on(&project.sqlite_url("app.db"), &["upgrade", "head"])
+        .code(1)
+        .stderr_has("cannot VACUUM from within a transaction");
+}
+
+/// `CREATE INDEX CONCURRENTLY`, which PostgreSQL refuses inside a
+/// transaction block: under refinery's annotation it upgrades; under a line
+/// refinery does not read as the annotation it fails, as under refinery.
+#[test]
+fn refinerys_annotated_create_index_concurrently_upgrades_postgres() {
+    let (Some(annotated), Some(misspelt)) = (
+        revchain_tests::TestDatabase::postgres(),
+        revchain_tests::TestDatabase::postgres(),
+    ) else {
+        return;
+    };
+    let create = (
+        "V1__create_events.sql",
+        "CREATE TABLE events (id BIGINT PRIMARY KEY, at TIMESTAMPTZ NOT NULL);\n",
+    );
+    let project = Project::empty();
+    refinery_dir(
+        &project,
+        &[
+            create,
+            (
+                "V2__index_events.sql",
+                "-- refinery:noTransaction\nCREATE INDEX CONCURRENTLY events_at ON events (at);\n",
+            ),
+        ],
+    );
+    project
+        .run(&["import", "--from", "refinery", "refinery"])
+        .ok()
+        .stdout_has(
+            "`run_in_transaction = false`: line 1 of its SQL is `-- refinery:noTransaction`",
+        );
+    project.run_on(&annotated.url, &["upgrade", "head"]).ok();
+    let schema = revchain_schema::introspect(&mut annotated.pg(), "revchain_version").unwrap();
+    let events = schema.table("events").expect("the table `events`");
+    assert!(
+        events.indexes.iter().any(|index| index.name == "events_at"),
+        "{events:?}"
+    );
+
+    let project = Project::empty();
+    refinery_dir(
+        &project,
+        &[
+            create,
+            (
+                "V2__index_events.sql",
+                "-- refinery:notransaction\nCREATE INDEX CONCURRENTLY events_at ON events (at);\n",
+            ),
+        ],
+    );
+    project
+        .run(&["import", "--from", "refinery", "refinery"])
+        .ok();
+    project
+        .run_on(&misspelt.url, &["upgrade", "head"])
+        .code(1)
+        .stderr_has("CREATE INDEX CONCURRENTLY cannot run inside a transaction block");
+}
+
 /// The imported fixtures `revchain-tests` embeds with `embed_revisions!`
 /// are what `import` writes today.
 #[test]

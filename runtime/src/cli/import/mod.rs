@@ -22,7 +22,7 @@ use super::args::{ImportArgs, ImportTool};
 use super::error::CliError;
 use super::settings::display_dir;
 use super::{Session, Source};
-use plan::Plan;
+use plan::{NO_TRANSACTION, Plan};
 
 /// One migration of the other tool, read from its files, in that tool's
 /// order.
@@ -51,6 +51,17 @@ pub(crate) struct Foreign {
     pub(crate) run_in_transaction: bool,
     /// What the import changed about it, for the plan.
     pub(crate) notes: Vec<String>,
+}
+
+impl Foreign {
+    /// Marks it to run outside a transaction, as the tool runs it: the
+    /// revision's `metadata.toml` gets `run_in_transaction = false`, and the
+    /// plan says `why` (what in the tool's files asks for it).
+    pub(crate) fn outside_transaction(&mut self, why: &str) {
+        self.run_in_transaction = false;
+        self.extra_metadata.push(NO_TRANSACTION.to_owned());
+        self.notes.push(format!("`{NO_TRANSACTION}`: {why}"));
+    }
 }
 
 /// What a layout reader found: the migrations in the tool's order, and the

@@ -1,7 +1,11 @@
 //! refinery's layout: files `V<N>__<name>.sql`, in any subdirectory, run in
 //! the order of `N`. Unversioned `U<N>__<name>.sql` files are refused: a
 //! chain has one order, and refinery runs those in a separate one. Rust
-//! migrations (`.rs`) are refused too: revchain runs SQL only.
+//! migrations (`.rs`) are refused too: revchain runs SQL only. A file with
+//! a line `-- refinery:noTransaction` runs outside a transaction, as
+//! refinery runs it. refinery records the SipHash-1-3 of the file it ran in
+//! `refinery_schema_history`: the file is kept byte for byte, annotation
+//! included, so that adoption can check it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -104,20 +108,55 @@ fn walk(
             );
             continue;
         }
-        versions.insert(
-            number,
-            Foreign {
-                id: version.to_owned(),
-                slug: migration_name.to_owned(),
-                source,
-                up_sql,
-                run_in_transaction: true,
-                notes: vec!["no `down.sql`: refinery migrations cannot be reverted".to_owned()],
-                ..Foreign::default()
-            },
-        );
+        let mut foreign = Foreign {
+            id: version.to_owned(),
+            slug: migration_name.to_owned(),
+            source,
+            up_sql,
+            run_in_transaction: true,
+            ..Foreign::default()
+        };
+        if let Some((number, line)) = no_transaction_line(&foreign.up_sql) {
+            let why = format!("line {number} of its SQL is `{line}`, refinery's annotation");
+            foreign.outside_transaction(&why);
+        }
+        foreign
+            .notes
+            .push("no `down.sql`: refinery migrations cannot be reverted".to_owned());
+        versions.insert(number, foreign);
     }
     Ok(())
+}
+
+/// The annotation refinery reads in a comment line of a migration.
+const NO_TX_ANNOTATION: &str = "refinery:noTransaction";
+
+/// The first line of `sql` that asks refinery to run the migration outside
+/// a transaction: its number (from 1) and its text.
+fn no_transaction_line(sql: &str) -> Option<(usize, &str)> {
+    sql.lines()
+        .enumerate()
+        .find(|(_, line)| is_no_transaction_annotation(line))
+        .map(|(index, line)| (index + 1, line))
+}
+
+/// Whether `line` is refinery's annotation, by refinery's own rule
+/// (`parse_no_transaction` in refinery-core's `util.rs`, for `.sql` files):
+/// each of `str::lines` is matched against
+/// `^[-]{2,}[\s]?(refinery:noTransaction)$`, that is two dashes or more, at
+/// most one whitespace character, then the annotation, case-sensitive, and
+/// nothing else on the line. (refinery's `embed_migrations!` reads `.sql`
+/// files with its rule for `.rs` files, `[-|\/]{2,}` in place of
+/// `[-]{2,}`; a line such as `--/refinery:noTransaction`, which only that
+/// rule accepts, is not read here.)
+fn is_no_transaction_annotation(line: &str) -> bool {
+    let rest = line.trim_start_matches('-');
+    if line.len() - rest.len() < 2 {
+        return false;
+    }
+    let mut chars = rest.chars();
+    rest == NO_TX_ANNOTATION
+        || chars.next().is_some_and(char::is_whitespace) && chars.as_str() == NO_TX_ANNOTATION
 }
 
 /// `V<N>__<name>.<ext>` (or `U…`): the prefix, the version text, the name
@@ -137,7 +176,7 @@ fn parse(file_name: &str) -> Option<(char, &str, &str, &str)> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{no_transaction_line, parse};
 
     #[test]
     fn file_names_follow_refinerys_pattern() {
@@ -156,6 +195,40 @@ mod tests {
             "V1__a.txt",
         ] {
             assert_eq!(parse(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_no_transaction_annotation_follows_refinerys_rule() {
+        for accepted in [
+            "--refinery:noTransaction",
+            "-- refinery:noTransaction",
+            "---- refinery:noTransaction",
+            "--\trefinery:noTransaction",
+            "--\u{a0}refinery:noTransaction",
+        ] {
+            let sql = format!("CREATE TABLE t (id INT);\r\n{accepted}\r\nSELECT 1;\n");
+            assert_eq!(
+                no_transaction_line(&sql),
+                Some((2, accepted)),
+                "{accepted:?}"
+            );
+        }
+        for refused in [
+            "-- refinery:notransaction",
+            "-- refinery:noTransaction now",
+            "-- refinery:noTransaction ",
+            "# refinery:noTransaction",
+            "- refinery:noTransaction",
+            "--  refinery:noTransaction",
+            " -- refinery:noTransaction",
+            "/* refinery:noTransaction */",
+            "// refinery:noTransaction",
+            "SELECT 1; -- refinery:noTransaction",
+            "refinery:noTransaction",
+        ] {
+            let sql = format!("{refused}\nSELECT 1;\n");
+            assert_eq!(no_transaction_line(&sql), None, "{refused:?}");
         }
     }
 }

@@ -10,7 +10,6 @@ use std::path::Path;
 
 use revchain_internals::{DefectKind, repair_slug, split_directory_name, validate_id};
 
-use super::plan::NO_TRANSACTION;
 use super::{Foreign, Layout, Problems, entries, shown, top_level_file};
 use crate::cli::error::CliError;
 
@@ -143,18 +142,15 @@ fn foreign(
             repair_slug(description)
         },
         renamed_from: (!valid).then_some(name),
-        run_in_transaction: !up_sql.starts_with(NO_TX_MARKER),
+        run_in_transaction: true,
         id,
         source,
         up_sql,
         down_sql,
         ..Foreign::default()
     };
-    if !foreign.run_in_transaction {
-        foreign.extra_metadata.push(NO_TRANSACTION.to_owned());
-        foreign.notes.push(format!(
-            "`{NO_TRANSACTION}`: its SQL starts with `{NO_TX_MARKER}`"
-        ));
+    if foreign.up_sql.starts_with(NO_TX_MARKER) {
+        foreign.outside_transaction(&format!("its SQL starts with `{NO_TX_MARKER}`"));
     }
     if foreign.down_sql.is_none() {
         foreign
