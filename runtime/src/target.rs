@@ -105,7 +105,21 @@ impl Target {
 
 /// Finds the revision whose id is `prefix`, or the only one starting with it.
 pub(crate) fn resolve_prefix(prefix: &str, revisions: &Revisions) -> Result<usize, TargetError> {
-    if let Some(position) = revisions.position(prefix) {
+    match revisions.position(prefix) {
+        Some(position) => Ok(position),
+        None => resolve_id(prefix, revisions.iter().map(|revision| revision.id())),
+    }
+}
+
+/// Finds, among `ids`, the one that is `prefix`, or the only one starting
+/// with it (at least [`MIN_PREFIX_LEN`] characters): its index in `ids`.
+/// Every command that takes a revision resolves it here, over a chain or,
+/// in `rebase`, over revision directories that are not one chain yet.
+pub(crate) fn resolve_id<'a>(
+    prefix: &str,
+    ids: impl Iterator<Item = &'a str> + Clone,
+) -> Result<usize, TargetError> {
+    if let Some(position) = ids.clone().position(|id| id == prefix) {
         return Ok(position);
     }
     if prefix.len() < MIN_PREFIX_LEN {
@@ -114,24 +128,19 @@ pub(crate) fn resolve_prefix(prefix: &str, revisions: &Revisions) -> Result<usiz
             short: true,
         });
     }
-    let candidates: Vec<usize> = revisions
-        .iter()
+    let candidates: Vec<(usize, &str)> = ids
         .enumerate()
-        .filter(|(_, revision)| revision.id().starts_with(prefix))
-        .map(|(position, _)| position)
+        .filter(|(_, id)| id.starts_with(prefix))
         .collect();
     match candidates.as_slice() {
         [] => Err(TargetError::NoSuchRevision {
             target: prefix.to_owned(),
             short: false,
         }),
-        [one] => Ok(*one),
+        [(one, _)] => Ok(*one),
         many => Err(TargetError::Ambiguous {
             prefix: prefix.to_owned(),
-            candidates: many
-                .iter()
-                .map(|&p| revisions.as_slice()[p].id().to_owned())
-                .collect(),
+            candidates: many.iter().map(|(_, id)| (*id).to_owned()).collect(),
         }),
     }
 }
@@ -230,6 +239,31 @@ mod tests {
         assert_eq!((head_minus.anchor, head_minus.delta), (Anchor::Head, -2));
         let base_plus: Target = "base+1".parse().unwrap();
         assert_eq!((base_plus.anchor, base_plus.delta), (Anchor::Base, 1));
+    }
+
+    #[test]
+    fn ids_resolve_by_unique_prefix_among_plain_ids() {
+        let ids = [
+            "2026-01-05-090000",
+            "2026-01-12-141500",
+            "2026-02-01-000000",
+        ];
+        assert_eq!(resolve_id("2026-02", ids.into_iter()), Ok(2));
+        assert_eq!(resolve_id("2026-01-12-141500", ids.into_iter()), Ok(1));
+        assert_eq!(
+            resolve_id("2026-01", ids.into_iter()),
+            Err(TargetError::Ambiguous {
+                prefix: "2026-01".to_owned(),
+                candidates: vec![ids[0].to_owned(), ids[1].to_owned()],
+            })
+        );
+        assert_eq!(
+            resolve_id("2027", ids.into_iter()),
+            Err(TargetError::NoSuchRevision {
+                target: "2027".to_owned(),
+                short: false,
+            })
+        );
     }
 
     #[test]

@@ -418,8 +418,8 @@ pub struct ImportArgs {
 #[derive(Args, Clone, Debug, Default, PartialEq, Eq)]
 pub struct RebaseArgs {
     /// The revisions to move to the end of the chain, each with its
-    /// descendants, in the order they should run (default, in git: those
-    /// not on the main branch)
+    /// descendants, in the order they should run: ids or unique prefixes
+    /// (default, in git: those not on the main branch)
     #[arg(value_name = "REV")]
     pub revs: Vec<String>,
     /// The main branch, whose revisions never move (default: the remote's

@@ -89,6 +89,7 @@
 //! ```
 
 mod args;
+mod atomic;
 mod autogenerate;
 mod check;
 mod commands;

@@ -4,8 +4,10 @@
 //! descendants, or, in git, those not yet on the main branch; what moves
 //! is decided by `revchain_internals::rebase`. Only the `parent = "…"`
 //! value of each moved revision's `metadata.toml` and `HEAD` are
-//! rewritten; every other byte stays. The directory is checked with the
-//! compiler's rules afterwards.
+//! rewritten; every other byte stays. The files are replaced atomically
+//! and all or nothing ([`atomic::replace_all`]), and the directory is
+//! checked with the compiler's rules afterwards. A `REV` is an id or a
+//! unique prefix of one, resolved as every other command resolves it.
 
 use std::path::{Path, PathBuf};
 
@@ -13,16 +15,22 @@ use revchain_internals::rebase::{self, Main, Rebase, Refusal, Request, Scanned};
 use serde_json::json;
 
 use super::args::RebaseArgs;
+use super::atomic::{self, Replacement};
 use super::error::CliError;
 use super::{Session, Source, git};
+use crate::target::resolve_id;
 
-/// One file to write: where, as shown, and its new contents.
+/// One file to write: where, as shown, its new contents, and its contents
+/// now (`None`: it does not exist), to put back if the rebase fails.
 struct Write {
     path: PathBuf,
     shown: String,
     text: String,
+    old: Option<String>,
 }
 
+/// Runs `revchain rebase`: plans the moves, writes them unless `--dry-run`,
+/// checks the directory, and prints them.
 pub(crate) fn rebase(session: &mut Session<'_>, args: &RebaseArgs) -> Result<(), CliError> {
     let Source::Dir { path, display, .. } = &session.source else {
         return Err(CliError::bare(
@@ -51,7 +59,7 @@ pub(crate) fn rebase(session: &mut Session<'_>, args: &RebaseArgs) -> Result<(),
     let request = if args.revs.is_empty() {
         Request::Unmerged
     } else {
-        Request::Named(args.revs.clone())
+        Request::Named(named(&scanned, &args.revs)?)
     };
     let plan = rebase::plan(&scanned, &request, main.as_ref()).map_err(|refusal| match refusal {
         Refusal::Defects(defects) => CliError::Defects(defects),
@@ -71,13 +79,32 @@ pub(crate) fn rebase(session: &mut Session<'_>, args: &RebaseArgs) -> Result<(),
     })?;
     let writes = files(&path, &display, &scanned, &plan)?;
     if !args.dry_run {
-        for write in &writes {
-            std::fs::write(&write.path, &write.text)
-                .map_err(|e| CliError::io(format!("cannot write `{}`", write.shown), e))?;
-        }
+        let replacements: Vec<Replacement> = writes
+            .iter()
+            .map(|write| Replacement {
+                path: write.path.clone(),
+                shown: write.shown.clone(),
+                bytes: write.text.as_bytes().to_vec(),
+                before: write.old.as_ref().map(|old| old.as_bytes().to_vec()),
+            })
+            .collect();
+        atomic::replace_all(&replacements)
+            .map_err(|failure| failure.into_error("revchain rebase"))?;
         revchain_internals::load(&path, &display).map_err(CliError::Defects)?;
     }
     report(session, args, &display, main.as_ref(), &plan, &writes)
+}
+
+/// The full ids of the revisions named: each `REV` is an id or a unique
+/// prefix of one, among the revision directories (which are not one chain
+/// yet, so not [`crate::Revisions`]).
+fn named(scanned: &[Scanned], revs: &[String]) -> Result<Vec<String>, CliError> {
+    revs.iter()
+        .map(|rev| {
+            let index = resolve_id(rev, scanned.iter().map(|r| r.id.as_str()))?;
+            Ok(scanned[index].id.clone())
+        })
+        .collect()
 }
 
 /// The files a rebase rewrites: each moved revision's `metadata.toml`, then
@@ -98,17 +125,23 @@ fn files(
         let path = root.join(&revision.dir_name).join("metadata.toml");
         let shown = revision.metadata_file();
         let old = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Ok(text) => Some(text),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
             Err(error) => return Err(CliError::io(format!("cannot read `{shown}`"), error)),
         };
-        let text = revchain_internals::rewrite_parent(&old, &moved.to).map_err(|reason| {
+        let current = old.as_deref().unwrap_or_default();
+        let text = revchain_internals::rewrite_parent(current, &moved.to).map_err(|reason| {
             CliError::message(
                 format!("cannot rewrite `parent` in `{shown}`: {reason}"),
                 "fix the file, then run `revchain rebase` again; nothing was written",
             )
         })?;
-        writes.push(Write { path, shown, text });
+        writes.push(Write {
+            path,
+            shown,
+            text,
+            old,
+        });
     }
     let head_path = root.join("HEAD");
     let old_head = match std::fs::read_to_string(&head_path) {
@@ -125,6 +158,7 @@ fn files(
             path: head_path,
             shown: format!("{display}/HEAD"),
             text: format!("{head}\n"),
+            old: old_head,
         });
     }
     Ok(writes)

@@ -2,7 +2,8 @@
 //! test's own user name and email): two branches that each add revisions,
 //! merged in both directions; with and without `REV`s; the bytes of
 //! `metadata.toml` kept; the chain valid afterwards, by the loader the
-//! macro uses; and every refusal, which writes nothing.
+//! macro uses; and every refusal, which writes nothing; revisions named
+//! by a prefix of their id; and a write that fails, which changes nothing.
 
 use std::path::Path;
 use std::process::Command;
@@ -311,4 +312,125 @@ fn main_names_the_branch_whose_revisions_stay() {
     );
     let ids = chain_ids(&project);
     assert_eq!(ids[ids.len() - 4..], [FEATURE_1, FEATURE_2, MAIN_1, MAIN_2]);
+}
+
+/// Three revisions on the head of the example history, `HEAD` naming
+/// `MAIN_1`: moving `FEATURE_1` and `FEATURE_2` rewrites both their
+/// `metadata.toml` and `HEAD`.
+fn three_way_fork() -> Project {
+    let project = Project::new();
+    project.add_revision(&format!("{MAIN_1}_add_bio"), Some(HEAD), "SELECT 3;\n");
+    project.add_revision(
+        &format!("{FEATURE_1}_add_avatar"),
+        Some(HEAD),
+        "SELECT 1;\n",
+    );
+    project.add_revision(&format!("{FEATURE_2}_add_cover"), Some(HEAD), "SELECT 2;\n");
+    project.set_head(MAIN_1);
+    project
+}
+
+#[test]
+fn a_unique_prefix_names_a_revision() {
+    let project = three_way_fork();
+    let run = project.run(&["rebase", "2026-06-02", "2026-06-04-0"]).ok();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Moving {FEATURE_1}: parent {HEAD} -> {MAIN_1}\nMoving {FEATURE_2}: parent {HEAD} -> {FEATURE_1}\nUpdating migrations/HEAD -> {FEATURE_2}\n"
+        )
+    );
+    let ids = chain_ids(&project);
+    assert_eq!(ids[ids.len() - 3..], [MAIN_1, FEATURE_1, FEATURE_2]);
+}
+
+#[test]
+fn an_ambiguous_prefix_is_refused_naming_every_match() {
+    let project = three_way_fork();
+    let before = project.snapshot();
+    project
+        .run(&["rebase", "2026-06-0"])
+        .code(1)
+        .stderr_has(&format!(
+            "error: multiple revisions start with `2026-06-0`: `{MAIN_1}`, `{FEATURE_1}`, `{FEATURE_2}`; give more characters"
+        ));
+    assert_eq!(project.snapshot(), before);
+}
+
+#[test]
+fn an_unknown_prefix_is_refused() {
+    let project = three_way_fork();
+    let before = project.snapshot();
+    project
+        .run(&["rebase", "2027-01"])
+        .code(1)
+        .stderr_has("error: no such revision `2027-01`\n");
+    project
+        .run(&["rebase", "202"])
+        .code(1)
+        .stderr_has("error: no such revision `202`; a prefix needs at least four characters");
+    assert_eq!(project.snapshot(), before);
+}
+
+#[test]
+fn a_write_that_fails_changes_nothing() {
+    let project = three_way_fork();
+    // The second `metadata.toml` to rewrite is larger than the file size
+    // limit the command runs under (root may write anywhere, so a
+    // read-only directory would not stop it): its temporary file cannot be
+    // written, after the first one was. `SIGXFSZ` is ignored, so the write
+    // fails with `EFBIG` instead of killing the process.
+    let cover = project
+        .migrations()
+        .join(format!("{FEATURE_2}_add_cover/metadata.toml"));
+    let long = format!("# {}\nparent = \"{HEAD}\"\n", "x".repeat(20_000));
+    std::fs::write(&cover, &long).unwrap();
+    let before = project.snapshot();
+    let limited = |args: &[&str]| {
+        let mut command = crate::clean("sh", project.path());
+        command
+            .arg("-c")
+            .arg("trap '' XFSZ; ulimit -f 4; exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_revchain-test-cli"))
+            .args(args);
+        crate::run(&mut command)
+    };
+    limited(&["rebase", FEATURE_1, FEATURE_2])
+        .code(1)
+        .stderr_has(&format!(
+            "error: cannot write `migrations/{FEATURE_2}_add_cover/metadata.toml` through `migrations/{FEATURE_2}_add_cover/.metadata.toml.revchain-new`; nothing was written"
+        ));
+    assert_eq!(project.snapshot(), before);
+    // Without the limit, the same rebase goes through.
+    project.run(&["rebase", FEATURE_1, FEATURE_2]).ok();
+    let ids = chain_ids(&project);
+    assert_eq!(ids[ids.len() - 3..], [MAIN_1, FEATURE_1, FEATURE_2]);
+    assert_eq!(
+        std::fs::read_to_string(&cover).unwrap(),
+        long.replace(&format!("\"{HEAD}\""), &format!("\"{FEATURE_1}\""))
+    );
+}
+
+#[test]
+fn a_rewritten_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = Project::new();
+    project.add_revision(&format!("{MAIN_1}_add_bio"), Some(HEAD), "SELECT 3;\n");
+    project.add_revision(
+        &format!("{FEATURE_1}_add_avatar"),
+        Some(HEAD),
+        "SELECT 1;\n",
+    );
+    project.set_head(MAIN_1);
+    let path = project
+        .migrations()
+        .join(format!("{FEATURE_1}_add_avatar/metadata.toml"));
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    project.run(&["rebase", FEATURE_1]).ok();
+    assert_eq!(
+        metadata(&project, &format!("{FEATURE_1}_add_avatar")),
+        format!("parent = \"{MAIN_1}\"\n")
+    );
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
 }

@@ -11,6 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::plan::Plan;
+use crate::cli::atomic;
 use crate::cli::error::CliError;
 
 /// Refuses a target directory that holds anything: a revchain history
@@ -179,7 +180,7 @@ pub(crate) fn in_place(plan: &Plan, dir: &Path, display: &str) -> Result<(), Cli
                 Done::Wrote {
                     path,
                     before: Some(bytes),
-                } => fs::write(path, bytes),
+                } => atomic::replace(&path, &bytes),
                 Done::Wrote { path, before: None } => fs::remove_file(path),
             };
         }
@@ -235,8 +236,8 @@ fn apply(plan: &Plan, dir: &Path, display: &str, done: &mut Vec<Done>) -> Result
     Ok(())
 }
 
-/// Writes `bytes` to `path` through a temporary file and a rename, unless
-/// it holds them already.
+/// Writes `bytes` to `path` atomically ([`atomic::replace`]), unless it
+/// holds them already.
 fn replace(path: &Path, bytes: &[u8], shown: &str, done: &mut Vec<Done>) -> Result<(), CliError> {
     let before = match fs::read(path) {
         Ok(before) => Some(before),
@@ -246,13 +247,7 @@ fn replace(path: &Path, bytes: &[u8], shown: &str, done: &mut Vec<Done>) -> Resu
     if before.as_deref() == Some(bytes) {
         return Ok(());
     }
-    let temporary = path.with_extension("revchain-import");
-    fs::write(&temporary, bytes)
-        .and_then(|()| fs::rename(&temporary, path))
-        .map_err(|e| {
-            let _ = fs::remove_file(&temporary);
-            CliError::io(format!("cannot write `{shown}`"), e)
-        })?;
+    atomic::replace(path, bytes).map_err(|e| CliError::io(format!("cannot write `{shown}`"), e))?;
     done.push(Done::Wrote {
         path: path.to_path_buf(),
         before,
