@@ -185,7 +185,7 @@ fn write(
         }
         if root_existed {
             let _ = match &old_head {
-                Some(bytes) => std::fs::write(&head_path, bytes),
+                Some(bytes) => super::atomic::replace(&head_path, bytes),
                 None => std::fs::remove_file(&head_path),
             };
         } else {
@@ -213,7 +213,8 @@ fn write(
                 CliError::io(format!("cannot write `{display}/{dir_name}/{name}`"), e)
             })?;
         }
-        std::fs::write(&head_path, format!("{id}\n"))
+        // Replaced whole: a reader never sees a half-written `HEAD`.
+        super::atomic::replace(&head_path, format!("{id}\n").as_bytes())
             .map_err(|e| CliError::io(format!("cannot write `{display}/HEAD`"), e))?;
         let chain = revchain_internals::load(root, display).map_err(CliError::Defects)?;
         match chain.head() {
