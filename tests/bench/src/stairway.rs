@@ -184,7 +184,8 @@ fn section(size: usize, reps: usize, rows: &[Row]) -> String {
         "## The stairway (`revchain test`)\n\n\
          ```sh\ncargo build --release -p revchain-bench && target/release/revchain-bench stairway --size {size} --reps {reps}\n```\n\n\
          The stairway of the benchmark's {size}-revision history (each revision upgraded, downgraded and upgraded again; per revision the list of tables and the tables its SQL names read twice and compared; then head to base in batches of 100 revisions per transaction) against a plain `Migrator::upgrade(\"head\")` of the same history, each on a fresh database, in one process (`Revisions::load`, release build), wall time; {reps} runs, each timing the two back to back in alternating order; the ratio is the median of the runs' own ratios, and the breakdown (`StairwayReport::time`) is that of the run whose ratio is the median. Target: at most 3.5×.\n\n{}\n\
-         Where the time goes: the last four columns, for the run whose ratio is the median. Applying is three steps per revision, the checks of a run made once per stairway; reading the schema is, per revision, twice the list of tables and the definition of the tables its SQL names.\n",
+         Where the time goes: the last four columns, for the run whose ratio is the median. Applying is three steps per revision, the checks of a run made once per stairway; reading the schema is, per revision, twice the list of tables and the definition of the tables its SQL names.\n\n\
+         What changed since the first measurement, and why SQLite on a tmpfs costs more: [Findings](#the-stairway-issue-16-where-its-time-goes-and-what-brought-it-under-35).\n",
         table(size, reps, rows)
     )
 }
