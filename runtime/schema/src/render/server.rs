@@ -60,7 +60,11 @@ impl Renderer<'_> {
 
     fn server_operation(&mut self, op: &Operation) {
         let statements = match op {
-            Operation::AddTable(table) => vec![self.create_table(table, &table.name)],
+            Operation::AddTable(table) => {
+                let mut statements = vec![self.create_table(table, &table.name)];
+                statements.extend(self.create_indexes(table));
+                statements
+            }
             Operation::DropTable(table) => vec![self.drop_table(&table.name)],
             Operation::AddColumn { table, column } => vec![self.add_column(table, column)],
             Operation::DropColumn { table, column } => vec![self.drop_column(table, &column.name)],

@@ -3,7 +3,6 @@
 
 use super::{Renderer, in_own_key, is_key};
 use crate::diff::Operation;
-use crate::model::Table;
 
 impl Renderer<'_> {
     /// Writes the operations for SQLite.
@@ -103,21 +102,5 @@ impl Renderer<'_> {
         ));
         statements.extend(self.create_indexes(after));
         self.out.statements.extend(statements);
-    }
-
-    fn create_indexes(&self, table: &Table) -> Vec<String> {
-        table
-            .indexes
-            .iter()
-            .map(|index| {
-                format!(
-                    "CREATE {}INDEX {} ON {} ({})",
-                    if index.unique { "UNIQUE " } else { "" },
-                    self.q(&index.name),
-                    self.q(&table.name),
-                    self.list(&index.columns)
-                )
-            })
-            .collect()
     }
 }
