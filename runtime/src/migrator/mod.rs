@@ -22,6 +22,8 @@ mod plan;
 mod retry;
 mod script;
 mod state;
+// Only the stairway steps one revision at a time.
+#[cfg(feature = "testing")]
 mod stepper;
 mod strict;
 mod sync;
@@ -34,6 +36,7 @@ pub use lock::{
 };
 use plan::name_at;
 use retry::DdlOptions;
+#[cfg(feature = "testing")]
 pub(crate) use stepper::Stepper;
 pub use sync::{SyncPlan, SyncRevert};
 
