@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use revchain_schema::{Diff, Schema, compare, introspect, parse_str};
 
-use super::connection::{AnyConnection, with_connection};
+use super::connection::with_connection;
 use super::error::CliError;
 use super::scratch::Scratch;
 use super::settings::display_dir;
@@ -98,7 +98,7 @@ pub(crate) fn compare_with_head(
     let database = {
         let init_sql = session.init_sql();
         let scratch = Scratch::create(session.output, url.as_ref(), &init_sql)?;
-        let mut conn = AnyConnection::establish(&scratch.url, &init_sql)?;
+        let mut conn = scratch.connect(&init_sql)?;
         with_connection!(&mut conn, |c| migrator.upgrade(c, "head")).map_err(|error| {
             CliError::context(
                 format!(

@@ -8,7 +8,7 @@ use super::Session;
 use super::args::TestArgs;
 use super::autogenerate::{ignored_tables, read_models};
 use super::check::chain_summary;
-use super::connection::{AnyConnection, with_connection};
+use super::connection::with_connection;
 use super::error::CliError;
 use super::output::Style;
 use super::scratch::Scratch;
@@ -44,7 +44,7 @@ pub(crate) fn test(session: &mut Session<'_>, args: &TestArgs) -> Result<(), Cli
     let output = session.output;
     let init_sql = session.init_sql();
     let scratch = Scratch::create(output, url.as_ref(), &init_sql)?;
-    let mut conn = AnyConnection::establish(&scratch.url, &init_sql)?;
+    let mut conn = scratch.connect(&init_sql)?;
     let mut progress = |outcome: &RevisionOutcome| output.log(&progress_line(outcome));
     // 2, 3 and 5: base to head by the stairway, then head to base.
     let report = with_connection!(&mut conn, |c| stairway.run_with_progress(c, &mut progress))
