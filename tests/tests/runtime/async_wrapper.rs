@@ -54,7 +54,7 @@ where
 /// No transaction left open, as diesel's transaction manager sees it (a
 /// transaction it was not told had ended would make the next
 /// `Connection::transaction` a savepoint), and its API works.
-fn assert_usable<C: Connection>(conn: &mut C) {
+pub(crate) fn assert_usable<C: Connection>(conn: &mut C) {
     let depth =
         <C::TransactionManager as TransactionManager<C>>::transaction_manager_status_mut(conn)
             .transaction_depth()

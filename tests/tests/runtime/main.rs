@@ -21,6 +21,7 @@ mod lost_connection;
 mod migration_source;
 mod multi_connection;
 mod pooled;
+mod pools;
 mod read_only;
 mod realworld;
 mod roundtrip;
