@@ -147,14 +147,15 @@ impl<'o> Scratch<'o> {
     pub(crate) fn connect(&self, init_sql: &[String]) -> Result<AnyConnection, CliError> {
         let mut conn = AnyConnection::establish(&self.url, init_sql)?;
         if let ScratchKind::File(_) = self.kind {
-            with_connection!(&mut conn, |c| c.batch_execute("PRAGMA synchronous = OFF"))
-                .map_err(|error| {
+            with_connection!(&mut conn, |c| c.batch_execute("PRAGMA synchronous = OFF")).map_err(
+                |error| {
                     CliError::context(
                         format!("cannot set up the scratch database `{}`", self.url.shown),
                         None,
                         error,
                     )
-                })?;
+                },
+            )?;
         }
         Ok(conn)
     }
