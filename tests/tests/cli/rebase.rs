@@ -99,6 +99,17 @@ fn branches(current: &str) -> Project {
     project
 }
 
+/// Two revisions on the example's head, `MAIN_1` and `FEATURE_1`: a fork,
+/// `HEAD` left to the caller.
+fn fork(project: &Project) {
+    project.add_revision(&format!("{MAIN_1}_add_bio"), Some(HEAD), "SELECT 3;\n");
+    project.add_revision(
+        &format!("{FEATURE_1}_add_avatar"),
+        Some(HEAD),
+        "SELECT 1;\n",
+    );
+}
+
 /// The chain, read by the loader `embed_revisions!` uses: the crate
 /// builds exactly when this succeeds.
 fn chain_ids(project: &Project) -> Vec<String> {
@@ -166,12 +177,7 @@ fn main_merged_into_the_feature_moves_the_feature() {
 #[test]
 fn named_revisions_move_without_git() {
     let project = Project::new();
-    project.add_revision(&format!("{MAIN_1}_add_bio"), Some(HEAD), "SELECT 3;\n");
-    project.add_revision(
-        &format!("{FEATURE_1}_add_avatar"),
-        Some(HEAD),
-        "SELECT 1;\n",
-    );
+    fork(&project);
     project.set_head(FEATURE_1);
     let run = project.run(&["rebase", MAIN_1]).ok();
     assert_eq!(
@@ -230,12 +236,7 @@ fn a_merge_already_committed_on_main_is_refused() {
 #[test]
 fn two_unmerged_lines_are_ambiguous() {
     let project = repository();
-    project.add_revision(&format!("{MAIN_1}_add_bio"), Some(HEAD), "SELECT 3;\n");
-    project.add_revision(
-        &format!("{FEATURE_1}_add_avatar"),
-        Some(HEAD),
-        "SELECT 1;\n",
-    );
+    fork(&project);
     project.set_head(FEATURE_1);
     let before = project.snapshot();
     project
@@ -319,12 +320,7 @@ fn main_names_the_branch_whose_revisions_stay() {
 /// `metadata.toml` and `HEAD`.
 fn three_way_fork() -> Project {
     let project = Project::new();
-    project.add_revision(&format!("{MAIN_1}_add_bio"), Some(HEAD), "SELECT 3;\n");
-    project.add_revision(
-        &format!("{FEATURE_1}_add_avatar"),
-        Some(HEAD),
-        "SELECT 1;\n",
-    );
+    fork(&project);
     project.add_revision(&format!("{FEATURE_2}_add_cover"), Some(HEAD), "SELECT 2;\n");
     project.set_head(MAIN_1);
     project
@@ -415,12 +411,7 @@ fn a_write_that_fails_changes_nothing() {
 fn a_rewritten_file_keeps_its_permissions() {
     use std::os::unix::fs::PermissionsExt;
     let project = Project::new();
-    project.add_revision(&format!("{MAIN_1}_add_bio"), Some(HEAD), "SELECT 3;\n");
-    project.add_revision(
-        &format!("{FEATURE_1}_add_avatar"),
-        Some(HEAD),
-        "SELECT 1;\n",
-    );
+    fork(&project);
     project.set_head(MAIN_1);
     let path = project
         .migrations()
